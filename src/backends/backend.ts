@@ -1,0 +1,100 @@
+// The backend contract: nodes, networks, links, exec and processes; nothing about ONE-IP.
+
+export interface NetworkSpec {
+  /** short name, unique in the lab ("lan", "cl") */
+  name: string;
+  /** "a.b.c.d/len" */
+  subnet: string;
+}
+
+export interface InterfaceSpec {
+  /** the interface name inside the node */
+  name: string;
+  /** the network it attaches to */
+  network: string;
+  /** "a.b.c.d/len" */
+  address: string;
+}
+
+export interface NodeSpec {
+  name: string;
+  /** free-form role label, recorded for listings */
+  role: string;
+  interfaces: InterfaceSpec[];
+  /** kernel parameters set before the node's plan runs */
+  sysctls: Record<string, string>;
+}
+
+export interface LabSpec {
+  /** the lab's name; every object the backend creates carries it */
+  lab: string;
+  networks: NetworkSpec[];
+  nodes: NodeSpec[];
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ExecOptions {
+  /** text written to the command's standard input */
+  input?: string;
+  timeoutMs?: number;
+}
+
+/** A long-running process the lab started in a node, tracked by pid. */
+export interface ProcessRecord {
+  node: string;
+  /** what the process is for, e.g. "http" */
+  name: string;
+  pid: number;
+  /** /proc/PID/stat start time, so a recycled pid is never mistaken for ours */
+  startTime: string;
+  argv: string[];
+  logFile: string;
+}
+
+export interface SpawnOptions {
+  /** directory for the process's log file */
+  logDir: string;
+}
+
+export interface Backend {
+  readonly kind: 'netns' | 'docker';
+  /** Builds networks, nodes, links, addresses and sysctls. Partial failure leaves only prefixed objects. */
+  create(spec: LabSpec): Promise<void>;
+  /** Runs argv inside a node and returns its exit code and output. */
+  exec(node: string, argv: string[], options?: ExecOptions): Promise<ExecResult>;
+  /** Starts a long-running process inside a node. */
+  spawn(node: string, name: string, argv: string[], options: SpawnOptions): Promise<ProcessRecord>;
+  /** Whether the recorded process is still alive. */
+  isRunning(record: ProcessRecord): Promise<boolean>;
+  /** Ends a process the lab started: SIGTERM, then SIGKILL after the timeout. */
+  stop(record: ProcessRecord, timeoutMs?: number): Promise<void>;
+  /** Sets a node's interface administratively up or down. */
+  setLink(node: string, ifname: string, up: boolean): Promise<void>;
+  /** Removes everything of the lab; fine when nothing is left. */
+  destroy(): Promise<void>;
+}
+
+export class BackendError extends Error {
+  constructor(
+    message: string,
+    readonly node?: string,
+    readonly detail?: string,
+  ) {
+    super(node ? `${node}: ${message}` : message);
+    this.name = 'BackendError';
+  }
+}
+
+/** Throws a BackendError when a command exited non-zero. */
+export function assertOk(node: string, what: string, r: ExecResult): ExecResult {
+  if (r.exitCode !== 0) {
+    const detail = (r.stderr || r.stdout).trim();
+    throw new BackendError(`${what} failed (exit ${r.exitCode}): ${detail}`, node, detail);
+  }
+  return r;
+}

@@ -1,0 +1,37 @@
+// `lab test`: runs the whole test suite with tap and ends with a plain "N passed, N failed" line.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { projectRoot } from '../../lab/paths.js';
+
+/** Counts from tap's closing "# { total: 7, pass: 4, fail: 3, skip: 1 }" line. */
+export function tapTotals(output: string): { pass: number; fail: number; skip: number } | undefined {
+  const lines = output.split('\n').filter((l) => /^# \{ total: /.test(l));
+  const last = lines.at(-1);
+  if (!last) return undefined;
+  const num = (key: string): number => Number(new RegExp(`${key}: (\\d+)`).exec(last)?.[1] ?? 0);
+  return { pass: num('pass'), fail: num('fail'), skip: num('skip') };
+}
+
+export function registerTest(program: Command): void {
+  program
+    .command('test')
+    .description('run the unit and integration tests (integration needs root) and print "N passed, N failed"')
+    .argument('[files...]', 'only these test files')
+    .allowUnknownOption()
+    .action(async (files: string[]) => {
+      const root = projectRoot();
+      const tap = join(root, 'node_modules', '.bin', 'tap');
+      const child = spawn(tap, ['-R', 'tap', ...files], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        process.stdout.write(chunk);
+      });
+      const code: number = await new Promise((res) => child.on('close', (c) => res(c ?? 1)));
+      const totals = tapTotals(output) ?? { pass: 0, fail: 1, skip: 0 };
+      if (code !== 0 && totals.fail === 0) totals.fail = 1;
+      console.log(`${totals.pass} passed, ${totals.fail} failed${totals.skip ? `, ${totals.skip} skipped` : ''}`);
+      process.exitCode = code;
+    });
+}

@@ -1,0 +1,51 @@
+// The `lab` command line: registers every command and turns errors into clear messages and exit codes.
+import { Command, CommanderError } from 'commander';
+import { LabError } from '../lab/errors.js';
+import { TopologyError } from '../topology/errors.js';
+import { registerDemo } from './commands/demo.js';
+import { registerDispatch } from './commands/dispatch.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerExec } from './commands/exec.js';
+import { registerLifecycle } from './commands/lifecycle.js';
+import { registerPlan } from './commands/plan.js';
+import { registerStatus } from './commands/status.js';
+import { registerTest } from './commands/test.js';
+
+export function buildProgram(): Command {
+  const program = new Command('lab')
+    .description('oneip-lab: ONE-IP single-IP-image clusters (routing- and broadcast-based dispatching) on real kernels')
+    .exitOverride()
+    .showHelpAfterError('(lab --help lists the commands)');
+  registerLifecycle(program);
+  registerStatus(program);
+  registerExec(program);
+  registerPlan(program);
+  registerDispatch(program);
+  registerDoctor(program);
+  registerDemo(program);
+  registerTest(program);
+  return program;
+}
+
+function exitCodeOf(err: unknown): number {
+  if (err instanceof TopologyError) return 2;
+  if (err instanceof LabError) return err.exitCode;
+  return 1;
+}
+
+async function main(): Promise<void> {
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander printed its message already; help and version are not errors
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`lab: ${message}\n`);
+    process.exitCode = exitCodeOf(err);
+  }
+}
+
+void main();

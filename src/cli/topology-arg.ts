@@ -1,0 +1,9 @@
+// Reads the -t FILE option of a command into a Topology, turning a missing option into a usage error.
+import { loadTopology } from '../topology/load.js';
+import type { Topology } from '../topology/types.js';
+import { UsageError } from '../lab/errors.js';
+
+export function topologyFrom(file: string | undefined): Topology {
+  if (!file) throw new UsageError('-t FILE is required: the topology file (e.g. topologies/routing.yaml)');
+  return loadTopology(file);
+}

@@ -1,0 +1,142 @@
+// Bucket-table dispatch: nftables `jhash ip saddr mod M seed S` picks a bucket, a weighted table maps buckets to servers.
+import { jhashIpv4, reciprocalScale } from './jhash.js';
+import { checkAlive, clientAddress } from './modulo.js';
+import { DispatchError, type DispatchFunction, type DispatchState } from './types.js';
+
+export const DEFAULT_BUCKETS = 256;
+/** The kernel draws a random seed when a rule names none, so rules must always state this one. */
+export const DEFAULT_SEED = 0;
+/** The seed every generated nft rule states (same as DEFAULT_SEED). */
+export const JHASH_SEED = DEFAULT_SEED;
+
+/** The bucket of client address `ca`, exactly as the kernel's nft_jhash_eval computes it (offset 0). */
+export function bucketOf(ca: number, buckets: number = DEFAULT_BUCKETS, seed: number = DEFAULT_SEED): number {
+  clientAddress(ca);
+  checkBuckets(buckets);
+  return reciprocalScale(jhashIpv4(ca, seed >>> 0), buckets);
+}
+
+/** The nft expression the kernel must evaluate for bucketOf to hold, e.g. "jhash ip saddr mod 256 seed 0x0". */
+export function nftJhashExpression(buckets: number = DEFAULT_BUCKETS, seed: number = DEFAULT_SEED): string {
+  checkBuckets(buckets);
+  return `jhash ip saddr mod ${buckets} seed 0x${(seed >>> 0).toString(16)}`;
+}
+
+function checkBuckets(buckets: number): void {
+  // nft_jhash_init rejects a modulus <= 1 (ERANGE); it is a u32.
+  if (!Number.isInteger(buckets) || buckets < 2 || buckets > 0xffffffff) {
+    throw new DispatchError(`the number of buckets must be an integer in 2..4294967295, got ${buckets}`);
+  }
+}
+
+function checkWeights(state: DispatchState): void {
+  const { servers: n, weights } = state;
+  if (weights.length !== n) throw new DispatchError(`weights has ${weights.length} entries for ${n} servers`);
+  weights.forEach((w, i) => {
+    if (!Number.isFinite(w) || w < 0) throw new DispatchError(`weight of S${i} must be a finite number >= 0, got ${w}`);
+  });
+  if (!weights.some((w) => w > 0)) throw new DispatchError('every server has weight 0');
+}
+
+/**
+ * Largest-remainder (Hamilton) apportionment of `total` items by `weights`: each count is the floor or
+ * the ceiling of its exact quota. Ties in remainder go to the lower `tieKey`, then the lower index.
+ */
+export function apportion(total: number, weights: number[], tieKey: (i: number) => number = () => 0): number[] {
+  const sum = weights.reduce((s, w) => s + w, 0);
+  if (!(sum > 0)) throw new DispatchError('cannot apportion over weights that sum to 0');
+  const counts = weights.map((w) => Math.floor((total * w) / sum));
+  const rem = weights.map((w, i) => total * w - counts[i]! * sum);
+  let left = total - counts.reduce((s, c) => s + c, 0);
+  const order = weights
+    .map((_, i) => i)
+    .filter((i) => weights[i]! > 0)
+    .sort((i, j) => rem[j]! - rem[i]! || tieKey(i) - tieKey(j) || i - j);
+  for (const i of order) {
+    if (left <= 0) break;
+    counts[i]!++;
+    left--;
+  }
+  return counts;
+}
+
+/**
+ * A sequence of sum(counts) indexes holding index i exactly counts[i] times, spread evenly
+ * (smooth weighted round robin: each step every index gains its count, the leader is picked and pays the total).
+ */
+export function interleave(counts: number[]): number[] {
+  const total = counts.reduce((s, c) => s + c, 0);
+  const current = counts.map(() => 0);
+  const out: number[] = [];
+  for (let step = 0; step < total; step++) {
+    let best = -1;
+    for (let i = 0; i < counts.length; i++) {
+      if (counts[i]! === 0) continue;
+      current[i]! += counts[i]!;
+      if (best < 0 || current[i]! > current[best]!) best = i;
+    }
+    current[best]! -= total;
+    out.push(best);
+  }
+  return out;
+}
+
+/**
+ * Owner server index of each of `buckets` buckets. The base table (all servers alive) gives each
+ * server a count proportional to its weight, interleaved. Buckets of alive servers never move; the
+ * buckets of dead servers are apportioned over the alive servers by weight (ties to the server with
+ * the fewest base buckets per weight, then the lowest index) and handed out interleaved in bucket order.
+ */
+export function bucketOwners(state: DispatchState, buckets: number = DEFAULT_BUCKETS): number[] {
+  checkBuckets(buckets);
+  checkAlive(state);
+  checkWeights(state);
+  const n = state.servers;
+  const baseCounts = apportion(buckets, state.weights);
+  const owners = interleave(baseCounts);
+  const alive = new Set(state.alive);
+  const orphans: number[] = [];
+  owners.forEach((s, b) => {
+    if (!alive.has(s)) orphans.push(b);
+  });
+  if (orphans.length === 0) return owners;
+  const aliveWeights = Array.from({ length: n }, (_, i) => (alive.has(i) ? state.weights[i]! : 0));
+  if (!aliveWeights.some((w) => w > 0)) {
+    throw new DispatchError(`every alive server (${state.alive.map((s) => `S${s}`).join(', ')}) has weight 0: nothing can serve a client`);
+  }
+  const movedCounts = apportion(orphans.length, aliveWeights, (i) => baseCounts[i]! / aliveWeights[i]!);
+  const takers = interleave(movedCounts);
+  orphans.forEach((b, i) => {
+    owners[b] = takers[i]!;
+  });
+  return owners;
+}
+
+export interface TableFunction extends DispatchFunction {
+  readonly name: 'table';
+  readonly buckets: number;
+  readonly seed: number;
+}
+
+/** A bucket-table dispatch function for a given table size and seed; remembers the last table built. */
+export function createTableFunction(buckets: number = DEFAULT_BUCKETS, seed: number = DEFAULT_SEED): TableFunction {
+  checkBuckets(buckets);
+  let cacheKey = '';
+  let cached: number[] = [];
+  return {
+    name: 'table',
+    buckets,
+    seed,
+    predict(ca: number, state: DispatchState): number {
+      const key = `${state.servers}|${state.alive.join(',')}|${state.weights.join(',')}`;
+      if (key !== cacheKey) {
+        cached = bucketOwners(state, buckets);
+        cacheKey = key;
+      }
+      return cached[bucketOf(ca, buckets, seed)]!;
+    },
+  };
+}
+
+/** The default bucket table: 256 buckets, seed 0. */
+export const table = createTableFunction();

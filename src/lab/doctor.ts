@@ -1,0 +1,59 @@
+// Checks what the lab needs from this machine (root, tools, kernel features) and says how to get what is missing.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const exec = promisify(execFile);
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** how to fix it when not ok */
+  fix?: string;
+  /** false: only some features need it */
+  required: boolean;
+}
+
+async function sh(cmd: string, input?: string): Promise<{ ok: boolean; out: string }> {
+  try {
+    const child = exec('sh', ['-c', cmd], { timeout: 10000 });
+    if (input !== undefined) child.child.stdin?.end(input);
+    const { stdout, stderr } = await child;
+    return { ok: true, out: (stdout + stderr).trim() };
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    return { ok: false, out: ((e.stderr ?? '') + (e.stdout ?? '')).trim() || e.message };
+  }
+}
+
+/** Runs a probe inside a throwaway namespace so nothing on the host is touched. */
+async function inScratchNs(script: string): Promise<{ ok: boolean; out: string }> {
+  const ns = `olab-doc${process.pid}-chk`;
+  await sh(`ip netns add ${ns}`);
+  try {
+    return await sh(`ip netns exec ${ns} sh -ec '${script.replace(/'/g, `'\\''`)}'`);
+  } finally {
+    await sh(`ip netns del ${ns}`);
+  }
+}
+
+function check(name: string, r: { ok: boolean; out: string }, fix: string, required = true): Check {
+  return { name, ok: r.ok, detail: r.out.split('\n')[0] ?? '', required, ...(r.ok ? {} : { fix }) };
+}
+
+export async function runDoctor(): Promise<Check[]> {
+  const root = process.getuid?.() === 0;
+  const checks: Check[] = [{ name: 'root', ok: root, detail: root ? 'running as root' : 'not root', required: true, ...(root ? {} : { fix: 'run as root (sudo ./lab ...): namespaces and firewall rules need it' }) }];
+  checks.push(check('iproute2', await sh('ip -V'), 'apt-get install iproute2'));
+  checks.push(check('nftables', await sh('nft --version'), 'apt-get install nftables'));
+  const ipt = await sh('iptables -V');
+  checks.push(check('iptables', ipt, 'apt-get install iptables'));
+  if (!root) return checks;
+  checks.push(check('network namespaces, veth, bridge', await inScratchNs('ip link add v0 type veth peer name v1 && ip link add b0 type bridge && ip link set v0 master b0'), 'a kernel with CONFIG_VETH and CONFIG_BRIDGE'));
+  checks.push(check('iptables bpf match (modulo dispatch)', await inScratchNs('iptables -t raw -A PREROUTING -m bpf --bytecode "1,6 0 0 0" -j ACCEPT'), 'a kernel with CONFIG_NETFILTER_XT_MATCH_BPF (xt_bpf)'));
+  checks.push(check('nft jhash map (table dispatch)', await inScratchNs('echo "table ip t { chain c { type filter hook prerouting priority 0; meta mark set jhash ip saddr mod 4 seed 0x0 map { 0 : 1, 1 : 2, 2 : 3, 3 : 4 } } }" | nft -f -'), 'a kernel with nft_hash (CONFIG_NFT_HASH)'));
+  checks.push(check('nft meta pkttype set (broadcast scheme)', await inScratchNs('echo "table ip t { chain c { type filter hook prerouting priority 0; meta pkttype broadcast meta pkttype set host } }" | nft -f -'), 'a kernel with nft_meta set support'));
+  const docker = await sh('docker version --format "{{.Server.Version}}"');
+  checks.push(check('docker engine', docker, 'apt-get install docker.io && dockerd & (the netns backend does not need it)', false));
+  return checks;
+}

@@ -1,0 +1,30 @@
+// `lab down` and `lab clean`: remove a lab (or every lab and leftover) completely; idempotent.
+import { cleanNetnsLabs, listNetnsLabs } from '../backends/netns/clean.js';
+import { openBackend } from './backend-choice.js';
+import { checkLabName, listLabNames, readState, removeLabDir } from './state.js';
+
+/** Removes the named lab; returns false when there was nothing to remove. */
+export async function downLab(name: string): Promise<boolean> {
+  checkLabName(name);
+  const state = await readState(name);
+  const leftovers = (await listNetnsLabs()).includes(name);
+  if (!state && !leftovers) {
+    await removeLabDir(name);
+    return false;
+  }
+  if (state) {
+    const backend = openBackend(state.backend, name);
+    for (const p of state.processes) await backend.stop(p, 2000).catch(() => {});
+    await backend.destroy();
+  }
+  if (leftovers) await cleanNetnsLabs([name]);
+  await removeLabDir(name);
+  return true;
+}
+
+/** Removes every lab and every leftover of a crashed one, found by state folder and by name prefix. */
+export async function cleanAll(): Promise<string[]> {
+  const names = new Set([...(await listLabNames()), ...(await listNetnsLabs())]);
+  for (const name of names) await downLab(name);
+  return [...names].sort();
+}

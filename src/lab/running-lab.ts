@@ -1,0 +1,51 @@
+// A lab that exists: its state plus an open backend, with the operations commands share.
+import { assertOk, type Backend, type ExecResult } from '../backends/backend.js';
+import { renderSteps, type PlanStep } from '../plan/types.js';
+import { builtScript } from './paths.js';
+import { openBackend } from './backend-choice.js';
+import { LabError } from './errors.js';
+import { findLab, type LabState } from './state.js';
+import type { ProbeResult } from '../server/probe.js';
+
+export class RunningLab {
+  readonly backend: Backend;
+
+  constructor(readonly state: LabState) {
+    this.backend = openBackend(state.backend, state.name);
+  }
+
+  static async open(name?: string): Promise<RunningLab> {
+    return new RunningLab(await findLab(name));
+  }
+
+  get name(): string {
+    return this.state.name;
+  }
+
+  node(name: string): void {
+    if (!this.state.topology.nodes.some((n) => n.name === name)) {
+      const names = this.state.topology.nodes.map((n) => n.name).join(', ');
+      throw new LabError(`lab "${this.name}" has no node "${name}" (nodes: ${names})`);
+    }
+  }
+
+  exec(node: string, argv: string[], input?: string): Promise<ExecResult> {
+    this.node(node);
+    return this.backend.exec(node, argv, input === undefined ? {} : { input });
+  }
+
+  /** Runs plan steps in a node as one `sh -e` script; throws with the node's stderr on failure. */
+  async applySteps(node: string, steps: PlanStep[]): Promise<void> {
+    if (steps.length === 0) return;
+    const result = await this.backend.exec(node, ['sh', '-e'], { input: renderSteps(steps) });
+    assertOk(node, 'applying its plan', result);
+  }
+
+  /** GETs URLs from inside a node with the project's probe; one result per (url, source address). */
+  async probe(node: string, urls: string[], from: string[] = [], timeoutMs = 2000): Promise<ProbeResult[]> {
+    const argv = [process.execPath, builtScript('server/probe'), '--timeout', String(timeoutMs)];
+    if (from.length > 0) argv.push('--from', from.join(','));
+    const result = assertOk(node, 'probe', await this.backend.exec(node, [...argv, ...urls]));
+    return result.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as ProbeResult);
+  }
+}

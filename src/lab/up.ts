@@ -1,0 +1,78 @@
+// `lab up`: claim the name, build nodes and links, apply every node's plan, start the servers, wait until they answer.
+import { initialState } from '../dispatch/types.js';
+import { planLab } from '../schemes/plan-lab.js';
+import type { Topology } from '../topology/types.js';
+import { chooseBackend, openBackend } from './backend-choice.js';
+import { labSpec } from './lab-spec.js';
+import { builtScript, logDir } from './paths.js';
+import { RunningLab } from './running-lab.js';
+import { claimLab, removeLabDir, writeState, type LabState } from './state.js';
+import { waitFor } from './wait.js';
+
+export interface UpOptions {
+  name?: string;
+  backend?: Topology['backend'];
+  /** progress messages (a spinner's text) */
+  onStep?: (text: string) => void;
+}
+
+export const SERVER_PORT = 80;
+
+export async function upLab(t: Topology, topologyFile: string, options: UpOptions = {}): Promise<RunningLab> {
+  const name = options.name ?? t.name;
+  const step = options.onStep ?? (() => {});
+  const chosen = chooseBackend(options.backend ?? t.backend);
+  const dispatch = initialState(t.servers.length, t.servers.map((s) => s.weight));
+  const plan = planLab(t, dispatch);
+  await claimLab(name);
+  const state: LabState = {
+    name,
+    backend: chosen.kind,
+    phase: 'creating',
+    topologyFile,
+    topology: t,
+    alive: dispatch.alive,
+    processes: [],
+    createdAt: new Date().toISOString(),
+    ownerPid: process.pid,
+  };
+  await writeState(state);
+  const backend = openBackend(chosen.kind, name);
+  try {
+    step(`creating ${t.nodes.length} nodes on ${chosen.kind} (${chosen.reason})`);
+    await backend.create(labSpec(name, t, plan));
+    const lab = new RunningLab(state);
+    step('applying node plans');
+    await Promise.all(plan.nodes.map((p) => lab.applySteps(p.node, p.steps)));
+    step(`starting HTTP servers on ${t.servers.length} servers`);
+    await startServers(lab);
+    state.phase = 'up';
+    await writeState(state);
+    return lab;
+  } catch (err) {
+    await backend.destroy().catch(() => {});
+    await removeLabDir(name);
+    throw err;
+  }
+}
+
+/** Starts the responder on every server, then waits until each answers on its primary address. */
+async function startServers(lab: RunningLab): Promise<void> {
+  const t = lab.state.topology;
+  const records = await Promise.all(
+    t.servers.map((s) =>
+      lab.backend.spawn(s.name, 'http', [process.execPath, builtScript('server/responder'), '--name', s.name, '--port', String(SERVER_PORT)], {
+        logDir: logDir(lab.name),
+      }),
+    ),
+  );
+  lab.state.processes.push(...records);
+  await writeState(lab.state);
+  const urls = t.servers.map((s) => `http://${s.address}:${SERVER_PORT}/health`);
+  await waitFor(
+    `the HTTP servers of ${t.servers.map((s) => s.name).join(', ')} to answer`,
+    async () => ((await lab.probe(t.router.name, urls, [], 1000)).every((r) => r.ok) ? true : undefined),
+    15000,
+    100,
+  );
+}

@@ -1,0 +1,39 @@
+// Broadcast-based dispatching (paper section 5): the router broadcasts ghost packets; every server filters locally.
+import type { NodePlan, PlanStep } from '../plan/types.js';
+import type { Topology } from '../topology/types.js';
+import { run } from './base.js';
+
+export const BROADCAST_MAC = 'ff:ff:ff:ff:ff:ff';
+export const PKTTYPE_TABLE = 'oneip_pkttype';
+
+/** Router: a permanent broadcast neighbour entry, and the ghost routed via it (ghost1, or the ghost itself with arp: direct). */
+export function routerBroadcastSteps(t: Topology): PlanStep[] {
+  if (t.arp === 'direct') {
+    return [
+      run(`ip neigh replace ${t.ghost} lladdr ${BROADCAST_MAC} dev lan nud permanent`, 'arp: direct: the ghost itself maps to the Ethernet broadcast address'),
+      run(`ip route replace ${t.ghost}/32 dev lan`, 'the ghost is on-link on the LAN'),
+    ];
+  }
+  return [
+    run(`ip neigh replace ${t.ghost1} lladdr ${BROADCAST_MAC} dev lan nud permanent`, 'ghost1 (unused LAN address) maps to the Ethernet broadcast address (paper 5.1)'),
+    run(`ip route replace ${t.ghost}/32 via ${t.ghost1} dev lan`, 'the ghost is routed via ghost1, so every ghost packet is broadcast'),
+  ];
+}
+
+/** Server: Linux drops TCP segments that arrived as link-layer broadcast; mark ghost packets as addressed to this host. */
+export function pkttypeFixStep(t: Topology): PlanStep {
+  const text = [
+    `table ip ${PKTTYPE_TABLE} {`,
+    '  chain prerouting {',
+    '    type filter hook prerouting priority raw - 10; policy accept;',
+    `    ip daddr ${t.ghost} meta pkttype broadcast meta pkttype set host counter comment "broadcast ghost packet taken as unicast"`,
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+  return { kind: 'load', command: 'nft -f -', text, comment: 'pkt_type fix: the paper rewrote the Ethernet header on NetBSD; here nftables sets pkttype host' };
+}
+
+export function broadcastServerSteps(t: Topology): NodePlan['steps'] {
+  return [pkttypeFixStep(t)];
+}

@@ -1,0 +1,24 @@
+// Builds every node's plan for a topology and a dispatch state: the pure heart of `lab plan` and `lab up`.
+import type { DispatchState } from '../dispatch/types.js';
+import type { LabPlan, NodePlan } from '../plan/types.js';
+import type { Topology } from '../topology/types.js';
+import { clientPlan, routerBasePlan, serverBasePlan } from './base.js';
+import { broadcastServerSteps, routerBroadcastSteps } from './broadcast.js';
+import { dispatchSteps } from './dispatch-rules.js';
+import { dispatcherPlan, routerGhostSteps } from './routing.js';
+
+export function planLab(t: Topology, state: DispatchState): LabPlan {
+  const plans = new Map<string, NodePlan>();
+  plans.set(t.client.name, clientPlan(t));
+  const router = routerBasePlan(t);
+  router.steps.push(...(t.scheme === 'routing' ? routerGhostSteps(t) : routerBroadcastSteps(t)));
+  plans.set(t.router.name, router);
+  t.dispatchers.forEach((d, i) => plans.set(d.name, dispatcherPlan(t, i)));
+  for (const s of t.servers) {
+    const plan = serverBasePlan(t, s);
+    if (t.scheme === 'broadcast') plan.steps.push(...broadcastServerSteps(t));
+    plans.set(s.name, plan);
+  }
+  for (const { node, step } of dispatchSteps(t, state)) plans.get(node)!.steps.push(step);
+  return { lab: t.name, nodes: t.nodes.map((n) => plans.get(n.name)!) };
+}

@@ -1,0 +1,43 @@
+// Compiles the modulo dispatch function into iptables-restore tables that use the xt_bpf match.
+import { compileModuloMatch, toXtBpfBytecode } from '../../dispatch/bpf.js';
+import type { DispatchState } from '../../dispatch/types.js';
+
+export const DISPATCH_CHAIN = 'ONEIP-DISPATCH';
+export const FILTER_CHAIN = 'ONEIP-FILTER';
+
+/** Dispatcher (routing scheme): mangle table marking each ghost packet with 1 + the chosen server index. */
+export function modulMarkTable(ghost: string, state: DispatchState, names: string[]): string {
+  const rules = state.alive.map((k) => {
+    const code = toXtBpfBytecode(compileModuloMatch(state, k));
+    return `-A ${DISPATCH_CHAIN} -m bpf --bytecode "${code}" -m comment --comment "to ${names[k]}" -j MARK --set-mark ${k + 1}`;
+  });
+  return [
+    '*mangle',
+    ':PREROUTING ACCEPT [0:0]',
+    ':INPUT ACCEPT [0:0]',
+    ':FORWARD ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    ':POSTROUTING ACCEPT [0:0]',
+    `:${DISPATCH_CHAIN} - [0:0]`,
+    `-A PREROUTING -d ${ghost}/32 -j ${DISPATCH_CHAIN}`,
+    ...rules,
+    'COMMIT',
+    '',
+  ].join('\n');
+}
+
+/** Server k (broadcast scheme): raw table accepting ghost packets whose hash names k, dropping the rest, before conntrack. */
+export function moduloFilterTable(ghost: string, state: DispatchState, k: number, name: string): string {
+  const code = toXtBpfBytecode(compileModuloMatch(state, k));
+  return [
+    '*raw',
+    ':PREROUTING ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    `:${FILTER_CHAIN} - [0:0]`,
+    `-A PREROUTING -d ${ghost}/32 -j ${FILTER_CHAIN}`,
+    `-A ${FILTER_CHAIN} -m bpf --bytecode "${code}" -m comment --comment "accept: hash names ${name}" -j ACCEPT`,
+    `-A ${FILTER_CHAIN} -m comment --comment "drop: hash names another server" -j DROP`,
+    'COMMIT',
+    '',
+  ].join('\n');
+}

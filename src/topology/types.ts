@@ -1,0 +1,89 @@
+// The resolved lab topology: every node, network and address a ONE-IP lab is built from.
+
+export const SCHEMES = ['routing', 'broadcast'] as const;
+export type SchemeName = (typeof SCHEMES)[number];
+
+export const BACKENDS = ['auto', 'netns', 'docker'] as const;
+export type BackendChoice = (typeof BACKENDS)[number];
+
+export const DISPATCH_FUNCTIONS = ['modulo', 'table'] as const;
+export type DispatchFunctionName = (typeof DISPATCH_FUNCTIONS)[number];
+
+export type NodeRole = 'client' | 'router' | 'dispatcher' | 'server';
+
+/** A layer-2 segment of the lab: a bridge (netns) or a Docker bridge network. */
+export interface LabNetwork {
+  /** short name, also the interface name of every node attached to it */
+  name: 'cl' | 'lan';
+  /** "a.b.c.d/len" */
+  subnet: string;
+}
+
+export interface LabInterface {
+  /** interface name inside the node (equals the network name) */
+  name: string;
+  network: LabNetwork['name'];
+  /** host address, dotted quad */
+  address: string;
+  prefixLength: number;
+}
+
+export interface LabNode {
+  /** fixed short name: client, router, dispatcher, dispatcher2, s0..s{n-1} */
+  name: string;
+  role: NodeRole;
+  interfaces: LabInterface[];
+}
+
+export interface ServerNode extends LabNode {
+  role: 'server';
+  /** the paper's server index: S0 .. S(n-1) */
+  index: number;
+  /** relative weight for weighted dispatch functions (default 1) */
+  weight: number;
+  /** primary address on the server LAN */
+  address: string;
+}
+
+export interface DispatchSpec {
+  function: DispatchFunctionName;
+  /** number of buckets of the `table` function */
+  buckets: number;
+}
+
+export interface Topology {
+  name: string;
+  /** the file it was read from, for messages */
+  file: string;
+  scheme: SchemeName;
+  backend: BackendChoice;
+  /** the published cluster address, on no LAN */
+  ghost: string;
+  /** broadcast scheme: the unused LAN address the ghost is routed via */
+  ghost1: string;
+  networks: { client: LabNetwork; lan: LabNetwork };
+  /** source addresses of simulated clients, routed by the router to the client node */
+  clientPopulation: string;
+  dispatch: DispatchSpec;
+  /** routing scheme: suppress the dispatcher's ICMP redirects (paper 4.1) or allow them */
+  redirects: 'suppress' | 'allow';
+  /** broadcast scheme: broadcast neighbour entry on ghost1 (paper 5.1) or on the ghost itself */
+  arp: 'ghost1' | 'direct';
+  nodes: LabNode[];
+  servers: ServerNode[];
+  /** dispatcher nodes (routing scheme: 1 or 2; broadcast scheme: none) */
+  dispatchers: LabNode[];
+  router: LabNode;
+  client: LabNode;
+}
+
+/** "10.0.1.10/24" for an interface. */
+export function interfaceCidr(i: LabInterface): string {
+  return `${i.address}/${i.prefixLength}`;
+}
+
+export function findInterface(node: LabNode, network: LabNetwork['name']): LabInterface {
+  const found = node.interfaces.find((i) => i.network === network);
+  if (!found) throw new Error(`node "${node.name}" has no interface on network "${network}"`);
+  return found;
+}

@@ -1,0 +1,39 @@
+// Test helper: runs the real `./lab` command line and returns its exit code and output.
+import { spawn, spawnSync } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const LAB = join(ROOT, 'lab');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function lab(args: string[], env: Record<string, string> = {}): CliResult {
+  const r = spawnSync(LAB, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 180_000 });
+  return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** Starts `./lab args` in the background (for killing it part way). */
+export function labChild(args: string[]): ReturnType<typeof spawn> {
+  return spawn(LAB, args, { cwd: ROOT, stdio: 'ignore' });
+}
+
+export const isRoot = process.getuid?.() === 0;
+/** Reason to skip root-only tests, or false when they can run. */
+export const needsRoot: string | false = isRoot ? false : 'needs root (network namespaces)';
+
+export function sh(cmd: string): string {
+  return spawnSync('sh', ['-c', cmd], { encoding: 'utf8' }).stdout ?? '';
+}
+
+/** Everything of a lab visible on the host: namespaces and state folder. */
+export function leftovers(name: string): string[] {
+  const ns = sh('ip netns list').split('\n').filter((l) => l.startsWith(`olab-${name}-`));
+  const state = sh(`ls -d /run/oneip-lab/${name} 2>/dev/null`).trim();
+  const procs = sh(`for n in $(ip netns list | awk '{print $1}' | grep '^olab-${name}-'); do ip netns pids $n; done`).trim();
+  return [...ns, ...(state ? [state] : []), ...(procs ? [`pids: ${procs}`] : [])];
+}

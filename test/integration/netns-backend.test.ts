@@ -1,0 +1,247 @@
+// Integration test of the netns backend on real namespaces, bridges and veths (root only).
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BackendError } from '../../src/backends/backend.js';
+import { cleanNetnsLabs, listLabNamespaces, listNetnsLabs } from '../../src/backends/netns/clean.js';
+import { NetnsBackend } from '../../src/backends/netns/netns-backend.js';
+import { run } from '../../src/backends/netns/run.js';
+import { farmLab, smallLab } from '../helpers/netns-lab-spec.js';
+
+const LABS = ['tnb1', 'tnb2', 'tnb3'];
+const NODE = process.execPath;
+const PORT = 7070;
+
+const whyNot =
+  process.getuid?.() !== 0
+    ? 'the netns backend tests need root (network namespaces)'
+    : !['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].some((p) => existsSync(p))
+      ? 'iproute2 (ip) is not installed'
+      : '';
+
+/** A TCP server answering "hi from <tag>", for connectivity checks without ping. */
+function serverArgv(tag: string): string[] {
+  const code = `require('net').createServer((s) => s.end('hi from ${tag}')).listen(${PORT}, '0.0.0.0')`;
+  return [NODE, '-e', code];
+}
+
+/** Connects from `node` to addr:PORT; resolves to the reply, or '' when it fails. */
+async function tcpHello(b: NetnsBackend, node: string, addr: string, timeoutMs = 1000): Promise<string> {
+  const code =
+    `const s = require('net').connect(${PORT}, '${addr}'); let d = '';` +
+    `s.setTimeout(${timeoutMs}, () => process.exit(2)); s.on('data', (c) => (d += c));` +
+    `s.on('end', () => { process.stdout.write(d); process.exit(0); }); s.on('error', () => process.exit(1));`;
+  const r = await b.exec(node, [NODE, '-e', code], { timeoutMs: timeoutMs + 3000 });
+  return r.exitCode === 0 ? r.stdout : '';
+}
+
+async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const stat = `/proc/${pid}/stat`;
+  return existsSync(stat);
+}
+
+if (whyNot) {
+  t.plan(0, whyNot);
+} else {
+  const logDir = mkdtempSync(join(tmpdir(), 'olab-netns-test-'));
+  t.before(async () => {
+    await cleanNetnsLabs(LABS);
+  });
+  t.teardown(async () => {
+    await cleanNetnsLabs(LABS);
+    rmSync(logDir, { recursive: true, force: true });
+  });
+
+  t.test('small lab: addresses, sysctls, connectivity, processes, links, destroy', async (t) => {
+    const b = new NetnsBackend('tnb1');
+    t.equal(b.kind, 'netns');
+    await b.create(smallLab('tnb1'));
+    t.same(await listLabNamespaces('tnb1'), ['olab-tnb1-h1', 'olab-tnb1-h2', 'olab-tnb1-h3', 'olab-tnb1-r', 'olab-tnb1-sw']);
+    t.ok((await listNetnsLabs()).includes('tnb1'), 'listNetnsLabs shows the lab');
+
+    const addr = async (node: string) => (await b.exec(node, ['ip', '-br', 'addr'])).stdout;
+    t.match(await addr('h1'), /^eth0@\S+\s+UP\s+10\.77\.1\.10\/24\s*$/m, 'h1 has its address, link up');
+    t.match(await addr('h1'), /^lo\s+UNKNOWN\s+127\.0\.0\.1\/8\s*$/m, 'lo is up, IPv4 only');
+    const r = await addr('r');
+    t.match(r, /^eth0@\S+\s+UP\s+10\.77\.1\.1\/24/m);
+    t.match(r, /^eth1@\S+\s+UP\s+10\.77\.2\.1\/24/m);
+    t.notMatch(r, /fe80|::1/, 'no IPv6 addresses');
+    t.match(await addr('h3'), /10\.77\.2\.10\/24/);
+
+    const sysctl = async (node: string, path: string) =>
+      (await b.exec(node, ['cat', `/proc/sys/${path}`])).stdout.trim();
+    t.equal(await sysctl('r', 'net/ipv4/ip_forward'), '1', 'router forwards');
+    t.equal(await sysctl('r', 'net/ipv4/conf/eth1/send_redirects'), '0', 'per-interface sysctl set');
+    t.equal(await sysctl('h1', 'net/ipv4/ip_forward'), '0', 'hosts do not forward');
+    t.equal(await sysctl('h1', 'net/ipv6/conf/all/disable_ipv6'), '1', 'IPv6 off');
+    t.equal(await sysctl('h1', 'net/ipv6/conf/eth0/disable_ipv6'), '1', 'IPv6 off on the lab interface');
+
+    // exec: stdin, exit code, timeout
+    const echo = await b.exec('h1', ['cat'], { input: 'hello\n' });
+    t.same(echo, { exitCode: 0, stdout: 'hello\n', stderr: '' }, 'stdin reaches the command');
+    t.equal((await b.exec('h1', ['sh', '-c', 'exit 3'])).exitCode, 3, 'exit code passes through');
+    const slow = await b.exec('h1', ['sleep', '5'], { timeoutMs: 200 });
+    t.equal(slow.exitCode, 124, 'timeout gives exit code 124');
+    await t.rejects(b.exec('nosuch', ['true']), BackendError, 'unknown node is a BackendError');
+
+    // routes are the plans' business; add them by hand for the cross-network check
+    await b.exec('h1', ['ip', 'route', 'add', '10.77.2.0/24', 'via', '10.77.1.1']);
+    await b.exec('h3', ['ip', 'route', 'add', '10.77.1.0/24', 'via', '10.77.2.1']);
+
+    const s2 = await b.spawn('h2', 'tcp', serverArgv('h2'), { logDir });
+    const s3 = await b.spawn('h3', 'tcp', serverArgv('h3'), { logDir });
+    t.equal(s2.logFile, join(logDir, 'h2-tcp.log'));
+    t.match(s2.startTime, /^\d+$/);
+    t.equal(await b.isRunning(s2), true, 'server on h2 running');
+    await waitFor('h2 server', async () => (await tcpHello(b, 'h1', '10.77.1.11')) === 'hi from h2');
+    t.pass('h1 reaches h2 across bridge a');
+    await waitFor('h3 server', async () => (await tcpHello(b, 'h1', '10.77.2.10')) === 'hi from h3');
+    t.pass('h1 reaches h3 through the forwarding router');
+    t.equal(await tcpHello(b, 'h3', '10.77.1.11', 500), '', 'h2 has no route back to network b, so h3 gets no answer');
+
+    // link down / up
+    await b.setLink('h2', 'eth0', false);
+    t.equal(await tcpHello(b, 'h1', '10.77.1.11', 500), '', 'no connectivity with h2 eth0 down');
+    await b.setLink('h2', 'eth0', true);
+    await waitFor('h2 back', async () => (await tcpHello(b, 'h1', '10.77.1.11')) === 'hi from h2');
+    t.pass('connectivity back with eth0 up');
+    await t.rejects(b.setLink('h2', 'nope0', false), BackendError, 'unknown interface is a BackendError');
+
+    // a recycled pid with another start time is not ours
+    t.equal(await b.isRunning({ ...s2, startTime: '1' }), false, 'start time must match');
+
+    const sleeper = await b.spawn('h1', 'sleep', ['sleep', '300'], { logDir });
+    t.equal(await b.isRunning(sleeper), true, 'sleep 300 running');
+    await b.stop(sleeper, 2000);
+    t.equal(await b.isRunning(sleeper), false, 'stopped');
+    t.equal(pidAlive(sleeper.pid), false, 'pid gone');
+    await b.stop(sleeper); // stopping twice is fine
+
+    const trapper = await b.spawn('h1', 'stubborn', ['sh', '-c', 'trap "" TERM; echo ready; while :; do sleep 0.1; done'], {
+      logDir,
+    });
+    await waitFor('trap installed', async () => readFileSync(trapper.logFile, 'utf8').includes('ready'));
+    const t0 = Date.now();
+    await b.stop(trapper, 300);
+    t.equal(await b.isRunning(trapper), false, 'SIGTERM-ignoring process killed after the timeout');
+    t.ok(Date.now() - t0 >= 300, 'waited the timeout first');
+
+    const keep = await b.spawn('h1', 'sleep2', ['sleep', '300'], { logDir });
+    await t.rejects(b.create(smallLab('tnb1')), /already exists/, 'creating an existing lab fails');
+    await b.destroy();
+    t.same(await listLabNamespaces('tnb1'), [], 'no olab-tnb1- namespace remains');
+    t.notOk(readdirSync('/run/netns').some((n) => n.startsWith('olab-tnb1-')), 'no file under /run/netns');
+    for (const p of [s2, s3, keep]) t.equal(pidAlive(p.pid), false, `process ${p.name} on ${p.node} is gone`);
+    t.equal(await b.isRunning(keep), false);
+    await b.destroy();
+    t.pass('destroy twice is fine');
+    await new NetnsBackend('tnb1').destroy();
+    t.pass('destroy of a lab that never existed is fine');
+  });
+
+  t.test('bad specs create nothing', async (t) => {
+    const b = new NetnsBackend('tnb1');
+    const spec = smallLab('tnb1');
+    spec.nodes[0]!.interfaces[0]!.network = 'zz';
+    await t.rejects(b.create(spec), /unknown network zz/);
+    const spec2 = smallLab('tnb1');
+    spec2.nodes[1]!.sysctls = { 'net.ipv4.ip_forward': "1'; reboot; '" };
+    await t.rejects(b.create(spec2), /invalid value for sysctl/);
+    await t.rejects(b.create(smallLab('tnb2')), /spec is for lab "tnb2"/);
+    t.throws(() => new NetnsBackend('Bad-Name'), BackendError);
+    const spec3 = smallLab('tnb1');
+    spec3.nodes[0]!.sysctls = { 'net.ipv4.no_such_knob': '1' };
+    await t.rejects(b.create(spec3), /no_such_knob/, 'a failing sysctl names the key');
+    t.ok((await listLabNamespaces('tnb1')).every((n) => n.startsWith('olab-tnb1-')), 'a failed create leaves only prefixed names');
+    await b.destroy();
+    t.same(await listLabNamespaces('tnb1'), []);
+  });
+
+  t.test('two labs with the same addresses coexist', async (t) => {
+    const b1 = new NetnsBackend('tnb1');
+    const b2 = new NetnsBackend('tnb2');
+    await Promise.all([b1.create(smallLab('tnb1')), b2.create(smallLab('tnb2'))]);
+    const labs = await listNetnsLabs();
+    t.ok(labs.includes('tnb1') && labs.includes('tnb2'), 'both listed');
+    const p1 = await b1.spawn('h2', 'tcp', serverArgv('lab1'), { logDir });
+    const p2 = await b2.spawn('h2', 'tcp', serverArgv('lab2'), { logDir: join(logDir, 'lab2') });
+    await waitFor('lab1 server', async () => (await tcpHello(b1, 'h1', '10.77.1.11')) === 'hi from lab1');
+    await waitFor('lab2 server', async () => (await tcpHello(b2, 'h1', '10.77.1.11')) === 'hi from lab2');
+    t.pass('each lab reaches its own server at the same address');
+    await b1.destroy();
+    t.same(await listLabNamespaces('tnb1'), []);
+    t.equal(await b2.isRunning(p2), true, 'the other lab keeps running');
+    t.equal(await b1.isRunning(p1), false);
+    t.equal(await tcpHello(b2, 'h1', '10.77.1.11'), 'hi from lab2');
+    t.equal((await listLabNamespaces('tnb2')).length, 5);
+    await b2.destroy();
+    t.same(await listLabNamespaces('tnb2'), []);
+  });
+
+  t.test('a creation killed with SIGKILL leaves only what clean removes', async (t) => {
+    const child = fileURLToPath(new URL('../helpers/netns-create-child.ts', import.meta.url));
+    // run the TypeScript child the way tap runs this file
+    const loader = process.execArgv.filter((a) => a.includes('@tapjs/typescript'));
+    for (const delayMs of [0, 10, 20, 50, 100, 200, 600]) {
+      const proc = spawn(NODE, [...loader, child, 'tnb3', '16'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1' },
+      });
+      const exited = new Promise((r) => proc.on('exit', r));
+      let out = '';
+      let err = '';
+      proc.stderr.on('data', (d) => (err += d));
+      await new Promise<void>((resolve, reject) => {
+        proc.stdout.on('data', (d) => {
+          out += d;
+          if (out.includes('start')) resolve();
+        });
+        void exited.then(() => reject(new Error(`child exited before starting: ${err}`)));
+      });
+      await new Promise((r) => setTimeout(r, delayMs));
+      proc.kill('SIGKILL');
+      await exited;
+      const before = await listLabNamespaces('tnb3');
+      const ports = before.includes('olab-tnb3-sw')
+        ? (await run('ip', ['-n', 'olab-tnb3-sw', '-o', 'link', 'show', 'type', 'veth'])).stdout.split('\n').filter(Boolean).length
+        : 0;
+      const finished = out.includes('done') ? ' (creation had finished)' : '';
+      t.comment(`killed ${delayMs} ms after start: ${before.length} namespaces, ${ports} switch ports${finished}`);
+      t.ok(before.every((n) => n.startsWith('olab-tnb3-')), 'only prefixed names exist');
+      await cleanNetnsLabs(['tnb3']);
+      t.same(await listLabNamespaces('tnb3'), [], `nothing left after clean (kill at ${delayMs} ms)`);
+      // orphans of the killed creator must not bring anything back
+      await new Promise((r) => setTimeout(r, 300));
+      t.same(await listLabNamespaces('tnb3'), [], 'still nothing 300 ms later');
+      await cleanNetnsLabs(['tnb3']);
+    }
+  });
+
+  t.test('a farm of 16 servers comes up fast', async (t) => {
+    const b = new NetnsBackend('tnb1');
+    const t0 = performance.now();
+    await b.create(farmLab('tnb1', 16));
+    const ms = performance.now() - t0;
+    t.comment(`create of 16 servers + 3 nodes: ${ms.toFixed(0)} ms`);
+    t.ok(ms < 3000, 'well under 3 s');
+    t.match((await b.exec('s15', ['ip', '-br', 'addr', 'show', 'lan'])).stdout, /10\.0\.1\.25\/24/);
+    await b.destroy();
+    t.same(await listLabNamespaces('tnb1'), []);
+  });
+}

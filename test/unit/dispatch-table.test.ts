@@ -1,0 +1,140 @@
+// The bucket table: weighted base table, failover that moves only failed servers' buckets, and the kernel's jhash.
+import t from 'tap';
+import { jhashIpv4, reciprocalScale } from '../../src/dispatch/jhash.js';
+import {
+  apportion,
+  bucketOf,
+  bucketOwners,
+  createTableFunction,
+  DEFAULT_BUCKETS,
+  DEFAULT_SEED,
+  interleave,
+  JHASH_SEED,
+  nftJhashExpression,
+  table,
+} from '../../src/dispatch/table.js';
+import { DispatchError, initialState, type DispatchState } from '../../src/dispatch/types.js';
+import { ipToInt } from '../../src/net/ipv4.js';
+
+function countOf(owners: number[], n: number): number[] {
+  const c = new Array<number>(n).fill(0);
+  for (const o of owners) c[o]!++;
+  return c;
+}
+
+function without(st: DispatchState, dead: number[]): DispatchState {
+  return { ...st, alive: st.alive.filter((k) => !dead.includes(k)) };
+}
+
+const WEIGHTS: number[][] = [[1], [1, 1], [1, 1, 1], [1, 1, 1, 1, 1, 1, 1], [3, 1], [1, 2, 3, 4], [5, 5, 1, 1, 2], [0.5, 1.5, 1], Array.from({ length: 16 }, (_, i) => 1 + (i % 3))];
+
+t.test('base table: counts proportional to weights (within 1), interleaved', async (t) => {
+  for (const buckets of [256, 64, 1000, 7]) {
+    for (const w of WEIGHTS) {
+      const st = initialState(w.length, w);
+      const owners = bucketOwners(st, buckets);
+      t.equal(owners.length, buckets);
+      const total = w.reduce((a, b) => a + b, 0);
+      const counts = countOf(owners, w.length);
+      t.ok(counts.every((c, i) => Math.abs(c - (buckets * w[i]!) / total) < 1), `M=${buckets} w=${w}: ${counts}`);
+      t.same(bucketOwners(st, buckets), owners, 'deterministic');
+    }
+  }
+  // interleaved: with equal weights the owners cycle S0 S1 S2 ..., never long runs
+  t.same(bucketOwners(initialState(4), 8), [0, 1, 2, 3, 0, 1, 2, 3]);
+  t.same(bucketOwners(initialState(2, [3, 1]), 8), [0, 0, 1, 0, 0, 0, 1, 0]);
+  const owners = bucketOwners(initialState(5), 256);
+  let longest = 1;
+  for (let i = 1, run = 1; i < owners.length; i++) longest = Math.max(longest, (run = owners[i] === owners[i - 1] ? run + 1 : 1));
+  t.equal(longest, 1, 'equal weights: no two neighbouring buckets share an owner');
+});
+
+t.test('failover: only failed servers\' buckets move, spread by weight within 1; restore gives the original table', async (t) => {
+  for (const w of WEIGHTS.filter((w) => w.length >= 2)) {
+    const st = initialState(w.length, w);
+    const base = bucketOwners(st, DEFAULT_BUCKETS);
+    const deadSets = [[0], [w.length - 1], w.length >= 4 ? [1, 2] : [1]];
+    for (const dead of deadSets) {
+      const after = bucketOwners(without(st, dead), DEFAULT_BUCKETS);
+      const moved = after.map((o, b) => (o !== base[b] ? b : -1)).filter((b) => b >= 0);
+      t.ok(moved.every((b) => dead.includes(base[b]!)), `w=${w} dead ${dead}: only buckets of failed servers moved`);
+      t.ok(after.every((o) => !dead.includes(o)), 'no bucket left on a failed server');
+      t.equal(moved.length, base.filter((o) => dead.includes(o)).length, 'every bucket of a failed server moved');
+      const movedTo = countOf(moved.map((b) => after[b]!), w.length);
+      const aliveW = w.reduce((s, x, i) => (dead.includes(i) ? s : s + x), 0);
+      t.ok(
+        movedTo.every((c, i) => (dead.includes(i) ? c === 0 : Math.abs(c - (moved.length * w[i]!) / aliveW) < 1)),
+        `moved ${moved.length} buckets spread by weight: ${movedTo}`,
+      );
+      t.same(bucketOwners(st, DEFAULT_BUCKETS), base, 'restore: all alive gives the original table back');
+    }
+  }
+  // the worked example: 3 equal servers, S0 fails: its 86 buckets go 43/43 to S1/S2, alternating
+  const st = initialState(3);
+  const base = bucketOwners(st);
+  const after = bucketOwners(without(st, [0]));
+  const taken = base.map((o, b) => (o === 0 ? after[b] : -1)).filter((o) => o >= 0);
+  t.same(countOf(base, 3), [86, 85, 85]);
+  t.same(countOf(taken, 3), [0, 43, 43]);
+  t.same(taken.slice(0, 6), [1, 2, 1, 2, 1, 2]);
+});
+
+t.test('apportion and interleave', async (t) => {
+  t.same(apportion(10, [1, 1, 1]), [4, 3, 3]);
+  t.same(apportion(10, [1, 1, 1], (i) => -i), [3, 3, 4], 'ties by key');
+  t.same(apportion(5, [0, 1, 1]), [0, 3, 2]);
+  t.same(interleave([2, 1]), [0, 1, 0]);
+  t.same(countOf(interleave([5, 0, 3, 1]), 4), [5, 0, 3, 1]);
+  t.throws(() => apportion(3, [0, 0]), DispatchError);
+});
+
+t.test('errors', async (t) => {
+  t.throws(() => bucketOwners({ servers: 2, alive: [], weights: [1, 1] }), /no server is alive/);
+  t.throws(() => table.predict(1, { servers: 2, alive: [], weights: [1, 1] }), DispatchError);
+  t.throws(() => bucketOwners({ servers: 2, alive: [0, 1], weights: [1] }), /weights has 1 entries for 2 servers/);
+  t.throws(() => bucketOwners({ servers: 2, alive: [0, 1], weights: [1, -1] }), /weight of S1/);
+  t.throws(() => bucketOwners({ servers: 2, alive: [1], weights: [1, 0] }), /has weight 0/);
+  t.throws(() => bucketOwners(initialState(2), 1), /buckets/);
+  t.throws(() => bucketOf(-1), RangeError);
+});
+
+// Known answers read back from the kernel (6.18, nft 1.0.6) by test/integration/dispatch-kernel.test.ts:
+// `meta mark set jhash ip saddr mod 4294967295 seed S offset 1` leaves the raw jhash in the mark
+// (reciprocal_scale(h, 2^32-1) = h - 1 for h > 0), and `jhash ip saddr mod M seed S` the bucket.
+const KERNEL_RAW: [string, number, number][] = [
+  ['198.18.128.0', 0, 3537836988],
+  ['198.18.128.5', 0, 3984677389],
+  ['198.18.200.77', 0, 1765789626],
+  ['198.18.255.255', 0, 3041657222],
+];
+const KERNEL_BUCKETS: [string, number, number, number][] = [
+  ['198.18.128.0', 256, 0, 210],
+  ['198.18.128.5', 256, 0, 237],
+  ['198.18.200.77', 256, 0, 105],
+  ['198.18.255.255', 256, 0, 181],
+];
+
+t.test('jhash: known answers verified in the kernel', async (t) => {
+  for (const [ip, seed, h] of KERNEL_RAW) t.equal(jhashIpv4(ipToInt(ip), seed), h, `jhash(${ip}, seed ${seed})`);
+  for (const [ip, m, seed, b] of KERNEL_BUCKETS) t.equal(bucketOf(ipToInt(ip), m, seed), b, `${ip} mod ${m} seed ${seed}`);
+});
+
+t.test('reciprocal_scale and the predict path', async (t) => {
+  t.equal(reciprocalScale(0xffffffff, 256), 255);
+  t.equal(reciprocalScale(0, 256), 0);
+  t.equal(reciprocalScale(0x80000000, 3), 1);
+  t.equal(reciprocalScale(0xffffffff, 0xffffffff), 0xfffffffe, 'BigInt path');
+  t.equal(DEFAULT_SEED, 0);
+  t.equal(JHASH_SEED, DEFAULT_SEED);
+  t.equal(nftJhashExpression(), 'jhash ip saddr mod 256 seed 0x0');
+  t.equal(nftJhashExpression(7, 0xdeadbeef), 'jhash ip saddr mod 7 seed 0xdeadbeef');
+  const st = without(initialState(4, [1, 2, 1, 1]), [2]);
+  const owners = bucketOwners(st, 256);
+  for (let i = 0; i < 2000; i++) {
+    const ca = (0xc6128000 + i * 37) >>> 0;
+    if (table.predict(ca, st) !== owners[bucketOf(ca, 256, 0)]) t.fail(`predict(${ca})`);
+  }
+  const t16 = createTableFunction(16, 99);
+  t.equal(t16.predict(ipToInt('198.18.128.5'), initialState(3)), bucketOwners(initialState(3), 16)[bucketOf(ipToInt('198.18.128.5'), 16, 99)]);
+  t.equal(table.name, 'table');
+});
