@@ -1,7 +1,7 @@
 // Integration test of the netns backend on real namespaces, bridges and veths (root only).
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,14 +46,14 @@ async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs = 500
   }
 }
 
+/** Alive and not a zombie (a zombie waits only for its parent, this test, to reap it). */
 function pidAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
   } catch {
     return false;
   }
-  const stat = `/proc/${pid}/stat`;
-  return existsSync(stat);
 }
 
 if (whyNot) {
@@ -98,6 +98,10 @@ if (whyNot) {
     t.equal((await b.exec('h1', ['sh', '-c', 'exit 3'])).exitCode, 3, 'exit code passes through');
     const slow = await b.exec('h1', ['sleep', '5'], { timeoutMs: 200 });
     t.equal(slow.exitCode, 124, 'timeout gives exit code 124');
+    const t1 = Date.now();
+    const bg = await b.exec('h1', ['sh', '-c', 'sleep 30 & echo hi']);
+    t.same([bg.exitCode, bg.stdout], [0, 'hi\n'], 'a background child holding stdout does not block exec');
+    t.ok(Date.now() - t1 < 5000, 'exec returned soon after the command ended');
     await t.rejects(b.exec('nosuch', ['true']), BackendError, 'unknown node is a BackendError');
 
     // routes are the plans' business; add them by hand for the cross-network check
@@ -144,7 +148,13 @@ if (whyNot) {
 
     const keep = await b.spawn('h1', 'sleep2', ['sleep', '300'], { logDir });
     await t.rejects(b.create(smallLab('tnb1')), /already exists/, 'creating an existing lab fails');
+    const inLab: number[] = [];
+    for (const ns of await listLabNamespaces('tnb1')) {
+      inLab.push(...(await run('ip', ['netns', 'pids', ns])).stdout.split('\n').filter(Boolean).map(Number));
+    }
+    t.ok(inLab.length >= 4, `processes inside the lab before destroy: ${inLab.join(' ')}`);
     await b.destroy();
+    t.same(inLab.filter(pidAlive), [], 'every process that was inside the lab is gone');
     t.same(await listLabNamespaces('tnb1'), [], 'no olab-tnb1- namespace remains');
     t.notOk(readdirSync('/run/netns').some((n) => n.startsWith('olab-tnb1-')), 'no file under /run/netns');
     for (const p of [s2, s3, keep]) t.equal(pidAlive(p.pid), false, `process ${p.name} on ${p.node} is gone`);
@@ -198,7 +208,7 @@ if (whyNot) {
     const child = fileURLToPath(new URL('../helpers/netns-create-child.ts', import.meta.url));
     // run the TypeScript child the way tap runs this file
     const loader = process.execArgv.filter((a) => a.includes('@tapjs/typescript'));
-    for (const delayMs of [0, 10, 20, 50, 100, 200, 600]) {
+    for (const delayMs of [0, 10, 15, 20, 30, 50, 100, 200, 600]) {
       const proc = spawn(NODE, [...loader, child, 'tnb3', '16'], {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1' },
@@ -231,6 +241,24 @@ if (whyNot) {
       t.same(await listLabNamespaces('tnb3'), [], 'still nothing 300 ms later');
       await cleanNetnsLabs(['tnb3']);
     }
+  });
+
+  t.test('clean removes hand-made partial states: unmounted files, half-wired switch, processes', async (t) => {
+    // what a creator killed mid-way can leave: `ip netns add` killed before its bind mount leaves an empty file
+    writeFileSync('/run/netns/olab-tnb3-s0', '');
+    await run('ip', ['netns', 'add', 'olab-tnb3-sw']);
+    await run('ip', ['netns', 'add', 'olab-tnb3-s1']);
+    await run('ip', ['-n', 'olab-tnb3-sw', 'link', 'add', 'br-lan', 'type', 'bridge']);
+    await run('ip', ['-n', 'olab-tnb3-sw', 'link', 'add', 's1-lan', 'type', 'veth', 'peer', 'name', 'lan', 'netns', 'olab-tnb3-s1']);
+    const sleeper = spawn('ip', ['netns', 'exec', 'olab-tnb3-s1', 'sleep', '300'], { stdio: 'ignore' });
+    const gone = new Promise((r) => sleeper.on('exit', r));
+    await waitFor('sleeper inside', async () => (await run('ip', ['netns', 'pids', 'olab-tnb3-s1'])).stdout.trim() !== '');
+    t.same(await listLabNamespaces('tnb3'), ['olab-tnb3-s0', 'olab-tnb3-s1', 'olab-tnb3-sw']);
+    t.ok((await listNetnsLabs()).includes('tnb3'));
+    t.same(await cleanNetnsLabs(['tnb3']), ['tnb3']);
+    await gone;
+    t.same(await listLabNamespaces('tnb3'), [], 'nothing left');
+    t.same(await cleanNetnsLabs(['tnb3']), [], 'a second clean finds nothing');
   });
 
   t.test('a farm of 16 servers comes up fast', async (t) => {

@@ -2,6 +2,7 @@
 import t from 'tap';
 import { describeModuloRule, modulo, moduloAcceptance, paperSingleFailure } from '../../src/dispatch/modulo.js';
 import { dispatchFunction } from '../../src/dispatch/registry.js';
+import { summarizeRanges } from '../../src/dispatch/summary.js';
 import { DispatchError, initialState, type DispatchState } from '../../src/dispatch/types.js';
 
 /** Deterministic spread of client addresses: small ones, the client population, and the top of the range. */
@@ -136,4 +137,21 @@ t.test('registry', async (t) => {
   t.equal(dispatchFunction('table').name, 'table');
   t.equal(dispatchFunction('table', { buckets: 16 }).predict(7, initialState(2)) < 2, true);
   t.throws(() => dispatchFunction('nope' as 'modulo'), /unknown dispatch function "nope"; known: modulo, table/);
+});
+
+t.test('summary of a client population (modulo)', async (t) => {
+  const st = without(4, [1]);
+  const s = summarizeRanges(modulo, st, { base: 0xc6128000, size: 32768 });
+  t.equal(s.exact, true);
+  t.equal(s.evaluated, 32768);
+  t.same(s.servers.map((r) => r.addresses), [10923, 0, 10923, 10922]);
+  t.equal(s.servers[1]!.rule, 'failed: serves no client');
+  t.equal(s.servers[2]!.rule, 'CA mod 4 = 2, or CA mod 4 = 1 and CA mod 3 = 1');
+  t.match(s.text, /^server +state +addresses +share +takes clients where\nS0 +alive +10923 +33\.3%/);
+  t.equal(summarizeRanges(modulo, initialState(4), { base: 0, size: 10 }).servers[2]!.rule, 'CA mod 4 = 2');
+  const big = summarizeRanges(modulo, initialState(3), { base: 0x0a000000, size: 2 ** 24 }, 30000);
+  t.equal(big.exact, false);
+  t.equal(big.evaluated, 30000);
+  t.ok(big.servers.every((r) => Math.abs(r.share - 1 / 3) < 0.02), 'sampled shares near 1/3');
+  t.throws(() => summarizeRanges(modulo, initialState(3), { base: 0xffffffff, size: 2 }), DispatchError);
 });

@@ -13,6 +13,7 @@ import {
   nftJhashExpression,
   table,
 } from '../../src/dispatch/table.js';
+import { summarizeRanges } from '../../src/dispatch/summary.js';
 import { DispatchError, initialState, type DispatchState } from '../../src/dispatch/types.js';
 import { ipToInt } from '../../src/net/ipv4.js';
 
@@ -106,12 +107,26 @@ const KERNEL_RAW: [string, number, number][] = [
   ['198.18.128.5', 0, 3984677389],
   ['198.18.200.77', 0, 1765789626],
   ['198.18.255.255', 0, 3041657222],
+  ['198.18.170.150', 0, 1957538127],
+  ['198.18.169.25', 0, 2790157901],
+  ['198.18.128.0', 0xdeadbeef, 1476658926],
+  ['198.18.170.150', 0xdeadbeef, 3228582444],
+  ['198.18.169.25', 0xdeadbeef, 611158998],
 ];
 const KERNEL_BUCKETS: [string, number, number, number][] = [
   ['198.18.128.0', 256, 0, 210],
   ['198.18.128.5', 256, 0, 237],
   ['198.18.200.77', 256, 0, 105],
   ['198.18.255.255', 256, 0, 181],
+  ['198.18.170.150', 256, 0, 116],
+  ['198.18.128.0', 7, 0, 5],
+  ['198.18.170.150', 7, 0, 3],
+  ['198.18.128.0', 256, 12345, 86],
+  ['198.18.170.150', 256, 12345, 25],
+  ['198.18.128.0', 1000, 0xffffffff, 315],
+  ['198.18.170.150', 1000, 0xffffffff, 113],
+  ['198.18.128.0', 2, 0, 1],
+  ['198.18.170.150', 2, 0, 0],
 ];
 
 t.test('jhash: known answers verified in the kernel', async (t) => {
@@ -137,4 +152,16 @@ t.test('reciprocal_scale and the predict path', async (t) => {
   const t16 = createTableFunction(16, 99);
   t.equal(t16.predict(ipToInt('198.18.128.5'), initialState(3)), bucketOwners(initialState(3), 16)[bucketOf(ipToInt('198.18.128.5'), 16, 99)]);
   t.equal(table.name, 'table');
+});
+
+t.test('summary of a client population (table)', async (t) => {
+  const st = without(initialState(4), [1]);
+  const s = summarizeRanges(createTableFunction(64, 0), st, { base: 0xc6128000, size: 4096 });
+  t.equal(s.servers.reduce((a, r) => a + r.addresses, 0), 4096);
+  t.equal(s.servers[1]!.addresses, 0);
+  const owners = bucketOwners(st, 64);
+  t.equal(s.servers[0]!.rule, `${owners.filter((o) => o === 0).length} of 64 buckets of jhash ip saddr mod 64 seed 0x0`);
+  const exact = new Array<number>(4).fill(0);
+  for (let i = 0; i < 4096; i++) exact[owners[bucketOf(0xc6128000 + i, 64, 0)]!]!++;
+  t.same(s.servers.map((r) => r.addresses), exact);
 });

@@ -20,10 +20,12 @@ export function run(cmd: string, args: readonly string[], options: RunOptions = 
     const err: Buffer[] = [];
     let timedOut = false;
     let settled = false;
+    let grace: NodeJS.Timeout | undefined;
     const finish = (r: ExecResult): void => {
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
+      if (grace) clearTimeout(grace);
       resolve(r);
     };
     const child = spawn(cmd, [...args], { stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
@@ -39,7 +41,7 @@ export function run(cmd: string, args: readonly string[], options: RunOptions = 
     child.on('error', (e: NodeJS.ErrnoException) => {
       finish({ exitCode: e.code === 'ENOENT' ? 127 : 126, stdout: '', stderr: `${cmd}: ${e.message}\n` });
     });
-    child.on('close', (code, signal) => {
+    const done = (code: number | null, signal: NodeJS.Signals | null): void => {
       let stderr = Buffer.concat(err).toString('utf8');
       let exitCode = code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0);
       if (timedOut) {
@@ -47,6 +49,16 @@ export function run(cmd: string, args: readonly string[], options: RunOptions = 
         stderr += `${cmd}: timed out after ${options.timeoutMs} ms\n`;
       }
       finish({ exitCode, stdout: Buffer.concat(out).toString('utf8'), stderr });
+    };
+    child.on('close', done);
+    // a background grandchild may hold stdout open long after the command ended: give it a moment, then stop reading
+    child.on('exit', (code, signal) => {
+      grace = setTimeout(() => {
+        child.stdout!.destroy();
+        child.stderr!.destroy();
+        done(code, signal);
+      }, 500);
+      grace.unref();
     });
     if (options.input !== undefined && child.stdin) {
       child.stdin.on('error', () => {}); // the command may exit without reading its input

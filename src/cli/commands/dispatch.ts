@@ -13,7 +13,7 @@ function showDispatch(lab: RunningLab, json: boolean): void {
   const t = lab.state.topology;
   const state = dispatchState(lab);
   const pop = parseCidr(t.clientPopulation);
-  const summary = summarizeRanges(dispatchFunction(t.dispatch.function), state, { base: pop.base, size: cidrSize(pop) });
+  const summary = summarizeRanges(dispatchFunction(t.dispatch.function, { buckets: t.dispatch.buckets }), state, { base: pop.base, size: cidrSize(pop) });
   if (json) return printJson({ function: t.dispatch.function, alive: state.alive.map((k) => t.servers[k]!.name), population: t.clientPopulation, summary });
   console.log(`function: ${t.dispatch.function}${t.dispatch.function === 'table' ? ` (${t.dispatch.buckets} buckets)` : ''}, n = ${state.servers}`);
   console.log(`alive: ${state.alive.map((k) => t.servers[k]!.name).join(' ')}`);
