@@ -1,0 +1,80 @@
+// ONE-IP dataplane on real kernels: every client address lands on the server the model predicts, in both schemes and both functions.
+import t from 'tap';
+import { paperSingleFailure } from '../../src/dispatch/modulo.js';
+import { readCounters, type NodeCounters } from '../../src/lab/counters.js';
+import type { RunningLab } from '../../src/lab/running-lab.js';
+import { ipToInt } from '../../src/net/ipv4.js';
+import { GHOST_SENT_COMMENT } from '../../src/schemes/base.js';
+import { needsRoot } from '../helpers/cli.js';
+import { changeAlive, clientAddresses, ghostMap, predicted, startLab, udpBurst } from '../helpers/lab-fixture.js';
+
+const POPULATION = '198.18.128.0/17';
+
+function packets(c: NodeCounters, comment: string): number {
+  return c.rules.filter((r) => r.comment === comment).reduce((sum, r) => sum + r.packets, 0);
+}
+
+function mismatches(lab: RunningLab, answers: Map<string, string>): string[] {
+  return [...answers].filter(([from, server]) => server !== predicted(lab, from)).map(([from, server]) => `${from}: ${server}, model ${predicted(lab, from)}`);
+}
+
+/** Per-server packet counts the dispatch rules (routing) or local filters (broadcast) saw. */
+async function perServerCounts(lab: RunningLab): Promise<Record<string, number>> {
+  const t = lab.state.topology;
+  const out: Record<string, number> = {};
+  if (t.scheme === 'routing') {
+    const c = await readCounters(lab, 'dispatcher');
+    for (const s of t.servers) out[s.name] = packets(c, `to ${s.name}`);
+  } else {
+    for (const s of t.servers) out[s.name] = packets(await readCounters(lab, s.name), `accept: hash names ${s.name}`);
+  }
+  return out;
+}
+
+const combos = [
+  ['routing', 'modulo', 'dprm'],
+  ['routing', 'table', 'dprt'],
+  ['broadcast', 'modulo', 'dpbm'],
+  ['broadcast', 'table', 'dpbt'],
+] as const;
+
+for (const [scheme, fn, name] of combos) {
+  t.test(`${scheme} scheme, ${fn} function, 4 servers`, { skip: needsRoot }, async (t) => {
+    const lab = await startLab(t, name, `scheme: ${scheme}\nservers: 4\ndispatch: {function: ${fn}}\n`);
+    const froms = clientAddresses(POPULATION, 256);
+    t.equal(new Set(froms).size, 256, '256 distinct client addresses');
+
+    const before = await ghostMap(lab, froms);
+    t.same(mismatches(lab, before), [], 'every client address is served by the predicted server');
+    t.same(new Set(before.values()), new Set(['s0', 's1', 's2', 's3']), 'every server serves some clients');
+
+    // exact accounting: one UDP datagram per client address
+    const router0 = packets(await readCounters(lab, 'router'), GHOST_SENT_COMMENT);
+    const counts0 = await perServerCounts(lab);
+    const sent = await udpBurst(lab, froms);
+    const router1 = packets(await readCounters(lab, 'router'), GHOST_SENT_COMMENT);
+    const counts1 = await perServerCounts(lab);
+    const expected: Record<string, number> = { s0: 0, s1: 0, s2: 0, s3: 0 };
+    for (const from of froms) expected[predicted(lab, from)]!++;
+    const got = Object.fromEntries(Object.keys(counts1).map((s) => [s, counts1[s]! - counts0[s]!]));
+    t.equal(router1 - router0, sent, `the router put ${sent} ghost packets on the LAN`);
+    t.same(got, expected, scheme === 'broadcast' ? 'each server accepted exactly the packets of its own clients' : 'the dispatcher sent each server exactly its clients\' packets');
+    t.equal(Object.values(got).reduce((a, b) => a + b, 0), sent, 'exactly one server took each packet');
+
+    // failure of s2: only s2's clients move, as the formula says; restoring gives the original mapping back
+    await changeAlive(lab, ['s2'], []);
+    const during = await ghostMap(lab, froms);
+    t.same(mismatches(lab, during), [], 'with s2 down, every client address is served by the predicted server');
+    const moved = froms.filter((f) => during.get(f) !== before.get(f));
+    t.same(moved, froms.filter((f) => before.get(f) === 's2'), 'exactly s2\'s former clients moved');
+    if (fn === 'modulo') {
+      const formula = froms.filter((f) => before.get(f) === 's2').filter((f) => during.get(f) !== `s${paperSingleFailure(ipToInt(f), 4, 2)}`);
+      t.same(formula, [], "s2's clients went to S_j, j = CA mod 3, S_j if j < 2 else S_(j+1) (paper 6.3)");
+    }
+    const spread = new Set(moved.map((f) => during.get(f)));
+    t.same(spread, new Set(['s0', 's1', 's3']), "s2's clients spread over all three other servers");
+    await changeAlive(lab, [], ['s2']);
+    const after = await ghostMap(lab, froms);
+    t.same([...after], [...before], '--up s2 restores the original mapping');
+  });
+}
