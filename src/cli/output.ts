@@ -2,7 +2,7 @@
 import Table from 'cli-table3';
 
 export function table(head: string[], rows: (string | number)[][]): string {
-  const t = new Table({ head, style: { head: [], border: [] } });
+  const t = new Table({ head, style: { head: [], border: [], compact: true } });
   for (const r of rows) t.push(r.map(String));
   return t.toString();
 }

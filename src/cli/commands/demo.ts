@@ -1,7 +1,7 @@
 // `lab demo`: bring up the routing topology, show it, reach every server and the ghost from the client, take it down.
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { modulo } from '../../dispatch/modulo.js';
+import { dispatchFunction } from '../../dispatch/registry.js';
 import { downLab } from '../../lab/down.js';
 import { projectRoot } from '../../lab/paths.js';
 import { upLab, SERVER_PORT } from '../../lab/up.js';
@@ -32,8 +32,9 @@ export function registerDemo(program: Command): void {
         const froms = Array.from({ length: 8 }, (_, i) => intToIp(pop.base + 1 + Math.floor((i * cidrSize(pop)) / 8)));
         const ghost = await lab.probe('client', [`http://${t.ghost}:${SERVER_PORT}/`], froms);
         const state = dispatchState(lab);
+        const fn = dispatchFunction(t.dispatch.function, { buckets: t.dispatch.buckets });
         console.log(`\nfrom 8 client addresses to the ghost ${t.ghost} (k = CA mod ${t.servers.length}):`);
-        console.log(table(['client address', 'CA mod n', 'answered by', 'model says'], ghost.map((r) => [r.from!, ipToInt(r.from!) % t.servers.length, r.servedBy ?? r.error ?? '-', t.servers[modulo.predict(ipToInt(r.from!), state)]!.name])));
+        console.log(table(['client address', 'CA mod n', 'answered by', 'model says'], ghost.map((r) => [r.from!, ipToInt(r.from!) % t.servers.length, r.servedBy ?? r.error ?? '-', t.servers[fn.predict(ipToInt(r.from!), state)]!.name])));
       } finally {
         await downLab(opts.name);
         console.log(`\nlab "${opts.name}" removed`);

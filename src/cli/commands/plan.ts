@@ -5,7 +5,7 @@ import { renderNodePlan } from '../../plan/types.js';
 import { planLab } from '../../schemes/plan-lab.js';
 import { printJson } from '../output.js';
 import { topologyFrom } from '../topology-arg.js';
-import { LabError } from '../../lab/errors.js';
+import { UsageError } from '../../lab/errors.js';
 
 export function registerPlan(program: Command): void {
   program
@@ -18,7 +18,7 @@ export function registerPlan(program: Command): void {
       const t = topologyFrom(opts.topology);
       const plan = planLab(t, initialState(t.servers.length, t.servers.map((s) => s.weight)));
       const nodes = opts.node ? plan.nodes.filter((n) => n.node === opts.node) : plan.nodes;
-      if (nodes.length === 0) throw new LabError(`--node: the topology has no node "${opts.node}"`);
+      if (nodes.length === 0) throw new UsageError(`--node: the topology has no node "${opts.node}" (nodes: ${plan.nodes.map((n) => n.node).join(', ')})`);
       if (opts.json) return printJson({ ...plan, nodes });
       console.log(nodes.map(renderNodePlan).join('\n\n'));
     });
