@@ -2,6 +2,7 @@
 import t, { type Test } from 'tap';
 import { readCounters } from '../../src/lab/counters.js';
 import type { RunningLab } from '../../src/lab/running-lab.js';
+import { PKTTYPE_TABLE } from '../../src/schemes/broadcast.js';
 import { needsRoot } from '../helpers/cli.js';
 import { clientAddresses, ghostMap, predicted, startLab } from '../helpers/lab-fixture.js';
 
@@ -86,3 +87,14 @@ t.test('broadcast scheme, arp: direct: a permanent entry on the ghost itself is 
   const g = await neighbour(lab, lab.state.topology.ghost);
   t.same([g?.lladdr, g?.state], ['ff:ff:ff:ff:ff:ff', ['PERMANENT']], 'the ghost still maps to ff:ff:ff:ff:ff:ff PERMANENT after servers announced it');
 });
+
+t.test('broadcast scheme without the pkt_type fix: Linux TCP drops link-layer broadcast segments', { skip: needsRoot }, async (t) => {
+  const lab = await startLab(t, 'pktt', 'scheme: broadcast\nservers: 2\n');
+  const few = froms.slice(0, 4);
+  const withFix = await ghostMap(lab, few);
+  t.same([...withFix.values()].filter((s) => s.startsWith('error')), [], 'with the fix every connection works');
+  for (const s of lab.state.topology.servers) await lab.exec(s.name, ['nft', 'delete', 'table', 'ip', PKTTYPE_TABLE]);
+  const without = await ghostMap(lab, few);
+  t.same([...without.values()].filter((s) => !s.startsWith('error')), [], `without it no connection succeeds (${[...new Set(without.values())].join(', ')})`);
+});
+
