@@ -6,8 +6,10 @@ export function run(line: string, comment?: string): PlanStep {
   return comment ? { kind: 'run', line, comment } : { kind: 'run', line };
 }
 
+/** A plan with the settings every node states explicitly: new namespaces inherit the host's IPv4 settings, so nothing is left to defaults. */
 export function emptyPlan(node: LabNode): NodePlan {
-  return { node: node.name, role: node.role, sysctls: { 'net.ipv4.conf.all.rp_filter': '0', 'net.ipv4.conf.default.rp_filter': '0' }, steps: [] };
+  const sysctls = { 'net.ipv4.ip_forward': '0', 'net.ipv4.conf.all.rp_filter': '0', 'net.ipv4.conf.default.rp_filter': '0' };
+  return { node: node.name, role: node.role, sysctls, steps: [] };
 }
 
 export function routerLan(t: Topology): string {
@@ -34,6 +36,8 @@ export function clientPlan(t: Topology): NodePlan {
 export function routerBasePlan(t: Topology): NodePlan {
   const plan = emptyPlan(t.router);
   plan.sysctls['net.ipv4.ip_forward'] = '1';
+  // a router does not take ICMP redirects (stated, since a namespace inherits the host's value)
+  plan.sysctls['net.ipv4.conf.all.accept_redirects'] = '0';
   const client = findInterface(t.client, 'cl').address;
   plan.steps.push(
     run(`ip route add ${t.clientPopulation} via ${client} dev cl`, 'client population lives behind the client node'),

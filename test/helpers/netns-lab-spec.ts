@@ -10,7 +10,8 @@ export function smallLab(lab: string): LabSpec {
       { name: 'b', subnet: '10.77.2.0/24' },
     ],
     nodes: [
-      { name: 'h1', role: 'host', interfaces: [{ name: 'eth0', network: 'a', address: '10.77.1.10/24' }], sysctls: {} },
+      // new namespaces inherit the host's IPv4 settings (ip_forward is 1 on a Docker host): say it explicitly
+      { name: 'h1', role: 'host', interfaces: [{ name: 'eth0', network: 'a', address: '10.77.1.10/24' }], sysctls: { 'net.ipv4.ip_forward': '0' } },
       { name: 'h2', role: 'host', interfaces: [{ name: 'eth0', network: 'a', address: '10.77.1.11/24' }], sysctls: {} },
       {
         name: 'r',
