@@ -29,7 +29,7 @@ export function registerDemo(program: Command): void {
         console.log('\nfrom the client to each server\'s primary address:');
         console.log(table(['url', 'answered by', 'ok'], direct.map((r) => [r.url, r.servedBy ?? '-', r.ok ? 'yes' : (r.error ?? String(r.status))])));
         const pop = parseCidr(t.clientPopulation);
-        const froms = Array.from({ length: 8 }, (_, i) => intToIp(pop.base + 1 + Math.floor((i * cidrSize(pop)) / 8)));
+        const froms = Array.from({ length: 8 }, (_, i) => intToIp(pop.base + 1 + i + Math.floor((i * cidrSize(pop)) / 8)));
         const ghost = await lab.probe('client', [`http://${t.ghost}:${SERVER_PORT}/`], froms);
         const state = dispatchState(lab);
         const fn = dispatchFunction(t.dispatch.function, { buckets: t.dispatch.buckets });
