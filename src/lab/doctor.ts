@@ -51,8 +51,8 @@ export async function runDoctor(): Promise<Check[]> {
   if (!root) return checks;
   checks.push(check('network namespaces, veth, bridge', await inScratchNs('ip link add v0 type veth peer name v1 && ip link add b0 type bridge && ip link set v0 master b0'), 'a kernel with CONFIG_VETH and CONFIG_BRIDGE'));
   checks.push(check('iptables bpf match (modulo dispatch)', await inScratchNs('iptables -t raw -A PREROUTING -m bpf --bytecode "1,6 0 0 0" -j ACCEPT'), 'a kernel with CONFIG_NETFILTER_XT_MATCH_BPF (xt_bpf)'));
-  checks.push(check('nft jhash map (table dispatch)', await inScratchNs('echo "table ip t { chain c { type filter hook prerouting priority 0; meta mark set jhash ip saddr mod 4 seed 0x0 map { 0 : 1, 1 : 2, 2 : 3, 3 : 4 } } }" | nft -f -'), 'a kernel with nft_hash (CONFIG_NFT_HASH)'));
-  checks.push(check('nft meta pkttype set (broadcast scheme)', await inScratchNs('echo "table ip t { chain c { type filter hook prerouting priority 0; meta pkttype broadcast meta pkttype set host } }" | nft -f -'), 'a kernel with nft_meta set support'));
+  checks.push(check('nft jhash map (table dispatch)', await inScratchNs('echo "table ip t { chain c { type filter hook prerouting priority 0; meta mark set jhash ip saddr mod 4 seed 0x0 map { 0 : 1, 1 : 2, 2 : 3, 3 : 4 }; }; }" | nft -f -'), 'a kernel with nft_hash (CONFIG_NFT_HASH)'));
+  checks.push(check('nft meta pkttype set (broadcast scheme)', await inScratchNs('echo "table ip t { chain c { type filter hook prerouting priority 0; meta pkttype broadcast meta pkttype set host; }; }" | nft -f -'), 'a kernel with nft_meta set support'));
   const docker = await sh('docker version --format "{{.Server.Version}}"');
   checks.push(check('docker engine', docker, 'apt-get install docker.io && dockerd & (the netns backend does not need it)', false));
   return checks;
