@@ -7,10 +7,13 @@ export const FILTER_CHAIN = 'ONEIP-FILTER';
 
 /** Dispatcher (routing scheme): mangle table marking each ghost packet with 1 + the chosen server index. */
 export function modulMarkTable(ghost: string, state: DispatchState, names: string[]): string {
+  // each match jumps to a two-rule chain (mark, accept), so a packet stops at the first program that names its server
+  const chains = state.alive.map((k) => `:${DISPATCH_CHAIN}-${k} - [0:0]`);
   const rules = state.alive.map((k) => {
     const code = toXtBpfBytecode(compileModuloMatch(state, k));
-    return `-A ${DISPATCH_CHAIN} -m bpf --bytecode "${code}" -m comment --comment "to ${names[k]}" -j MARK --set-mark ${k + 1}`;
+    return `-A ${DISPATCH_CHAIN} -m bpf --bytecode "${code}" -m comment --comment "to ${names[k]}" -j ${DISPATCH_CHAIN}-${k}`;
   });
+  const marks = state.alive.flatMap((k) => [`-A ${DISPATCH_CHAIN}-${k} -j MARK --set-mark ${k + 1}`, `-A ${DISPATCH_CHAIN}-${k} -j ACCEPT`]);
   return [
     '*mangle',
     ':PREROUTING ACCEPT [0:0]',
@@ -19,8 +22,10 @@ export function modulMarkTable(ghost: string, state: DispatchState, names: strin
     ':OUTPUT ACCEPT [0:0]',
     ':POSTROUTING ACCEPT [0:0]',
     `:${DISPATCH_CHAIN} - [0:0]`,
+    ...chains,
     `-A PREROUTING -d ${ghost}/32 -j ${DISPATCH_CHAIN}`,
     ...rules,
+    ...marks,
     'COMMIT',
     '',
   ].join('\n');
