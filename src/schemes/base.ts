@@ -1,5 +1,6 @@
 // Plans shared by both schemes: routes that keep every node inside the lab, AnyIP on the client, the ghost alias on servers.
 import type { NodePlan, PlanStep } from '../plan/types.js';
+import { atomicTable } from './rules/nft-table.js';
 import { findInterface, type LabNode, type Topology } from '../topology/types.js';
 
 export function run(line: string, comment?: string): PlanStep {
@@ -25,9 +26,9 @@ export function clientPlan(t: Topology): NodePlan {
   const plan = emptyPlan(t.client);
   const via = routerClientSide(t);
   plan.steps.push(
-    run(`ip route add local ${t.clientPopulation} dev lo`, 'AnyIP: the load generator may bind any population address'),
-    run(`ip route add ${t.ghost}/32 via ${via} dev cl`, 'the published ghost address, via the router'),
-    run(`ip route add ${t.networks.lan.subnet} via ${via} dev cl`, 'server LAN (primary addresses), via the router'),
+    run(`ip route replace local ${t.clientPopulation} dev lo`, 'AnyIP: the load generator may bind any population address'),
+    run(`ip route replace ${t.ghost}/32 via ${via} dev cl`, 'the published ghost address, via the router'),
+    run(`ip route replace ${t.networks.lan.subnet} via ${via} dev cl`, 'server LAN (primary addresses), via the router'),
   );
   return plan;
 }
@@ -40,7 +41,7 @@ export function routerBasePlan(t: Topology): NodePlan {
   plan.sysctls['net.ipv4.conf.all.accept_redirects'] = '0';
   const client = findInterface(t.client, 'cl').address;
   plan.steps.push(
-    run(`ip route add ${t.clientPopulation} via ${client} dev cl`, 'client population lives behind the client node'),
+    run(`ip route replace ${t.clientPopulation} via ${client} dev cl`, 'client population lives behind the client node'),
     { kind: 'load', command: 'nft -f -', text: ghostCounterRuleset(t.ghost), comment: 'measurement only: count ghost packets the router puts on the LAN' },
   );
   return plan;
@@ -50,8 +51,8 @@ export function routerBasePlan(t: Topology): NodePlan {
 export function lanReturnRoutes(t: Topology): PlanStep[] {
   const via = routerLan(t);
   return [
-    run(`ip route add ${t.networks.client.subnet} via ${via} dev lan`, 'client link, via the router'),
-    run(`ip route add ${t.clientPopulation} via ${via} dev lan`, 'client population, via the router (replies go straight back, paper 4)'),
+    run(`ip route replace ${t.networks.client.subnet} via ${via} dev lan`, 'client link, via the router'),
+    run(`ip route replace ${t.clientPopulation} via ${via} dev lan`, 'client population, via the router (replies go straight back, paper 4)'),
   ];
 }
 
@@ -64,7 +65,7 @@ export function serverBasePlan(t: Topology, server: LabNode): NodePlan {
     'net.ipv4.conf.all.arp_announce': '2',
   });
   plan.steps.push(
-    run(`ip addr add ${t.ghost}/32 dev lo`, 'the ghost as a secondary address (paper 3.1: ifconfig alias); on lo so it is never answered in ARP'),
+    run(`ip addr replace ${t.ghost}/32 dev lo`, 'the ghost as a secondary address (paper 3.1: ifconfig alias); on lo so it is never answered in ARP'),
     ...lanReturnRoutes(t),
   );
   return plan;
@@ -74,13 +75,10 @@ export const COUNT_TABLE = 'oneip_count';
 export const GHOST_SENT_COMMENT = 'ghost packets sent to the LAN';
 
 function ghostCounterRuleset(ghost: string): string {
-  return [
-    `table ip ${COUNT_TABLE} {`,
+  return atomicTable(COUNT_TABLE, [
     '  chain postrouting {',
     '    type filter hook postrouting priority filter; policy accept;',
     `    oifname "lan" ip daddr ${ghost} counter comment "${GHOST_SENT_COMMENT}"`,
     '  }',
-    '}',
-    '',
-  ].join('\n');
+  ]);
 }

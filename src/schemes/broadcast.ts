@@ -2,6 +2,7 @@
 import type { NodePlan, PlanStep } from '../plan/types.js';
 import type { Topology } from '../topology/types.js';
 import { run } from './base.js';
+import { atomicTable } from './rules/nft-table.js';
 
 export const BROADCAST_MAC = 'ff:ff:ff:ff:ff:ff';
 export const PKTTYPE_TABLE = 'oneip_pkttype';
@@ -22,15 +23,12 @@ export function routerBroadcastSteps(t: Topology): PlanStep[] {
 
 /** Server: Linux drops TCP segments that arrived as link-layer broadcast; mark ghost packets as addressed to this host. */
 export function pkttypeFixStep(t: Topology): PlanStep {
-  const text = [
-    `table ip ${PKTTYPE_TABLE} {`,
+  const text = atomicTable(PKTTYPE_TABLE, [
     '  chain prerouting {',
     '    type filter hook prerouting priority raw - 10; policy accept;',
     `    ip daddr ${t.ghost} meta pkttype broadcast meta pkttype set host counter comment "broadcast ghost packet taken as unicast"`,
     '  }',
-    '}',
-    '',
-  ].join('\n');
+  ]);
   return { kind: 'load', command: 'nft -f -', text, comment: 'pkt_type fix: the paper rewrote the Ethernet header on NetBSD; here nftables sets pkttype host' };
 }
 

@@ -16,6 +16,7 @@ export function routerGhostSteps(t: Topology, dispatcher = t.dispatchers[0]!): N
 export function dispatcherPlan(t: Topology, index: number): NodePlan {
   const node = t.dispatchers[index]!;
   const plan = emptyPlan(node);
+  // every step replaces what it sets, so the plan can be applied again (revive)
   plan.sysctls['net.ipv4.ip_forward'] = '1';
   const redirects = t.redirects === 'allow' ? '1' : '0';
   for (const scope of ['all', 'default', 'lan']) plan.sysctls[`net.ipv4.conf.${scope}.send_redirects`] = redirects;
@@ -23,8 +24,9 @@ export function dispatcherPlan(t: Topology, index: number): NodePlan {
   for (const s of t.servers) {
     const table = serverTable(s.index);
     plan.steps.push(
+      run(`ip rule del priority ${1000 + s.index} 2>/dev/null || true`),
       run(`ip rule add fwmark ${s.index + 1} lookup ${table} priority ${1000 + s.index}`, `mark ${s.index + 1} -> table ${table}`),
-      run(`ip route add ${t.ghost}/32 via ${s.address} dev lan table ${table}`, `table ${table}: the ghost via ${s.name}'s primary address`),
+      run(`ip route replace ${t.ghost}/32 via ${s.address} dev lan table ${table}`, `table ${table}: the ghost via ${s.name}'s primary address`),
     );
   }
   return plan;

@@ -4,7 +4,9 @@ import { paperSingleFailure } from '../../src/dispatch/modulo.js';
 import { readCounters, type NodeCounters } from '../../src/lab/counters.js';
 import type { RunningLab } from '../../src/lab/running-lab.js';
 import { ipToInt } from '../../src/net/ipv4.js';
+import { dispatchState } from '../../src/lab/dispatch-control.js';
 import { GHOST_SENT_COMMENT } from '../../src/schemes/base.js';
+import { planLab } from '../../src/schemes/plan-lab.js';
 import { needsRoot } from '../helpers/cli.js';
 import { changeAlive, clientAddresses, ghostMap, predicted, startLab, udpBurst } from '../helpers/lab-fixture.js';
 
@@ -78,3 +80,17 @@ for (const [scheme, fn, name] of combos) {
     t.same([...after], [...before], '--up s2 restores the original mapping');
   });
 }
+
+t.test('plans can be applied again on a running lab (what revive does): nothing changes', { skip: needsRoot }, async (t) => {
+  for (const [scheme, fn, name] of [['routing', 'modulo', 'idrm'], ['broadcast', 'table', 'idbt']] as const) {
+    const lab = await startLab(t, name, `scheme: ${scheme}\nservers: 3\ndispatch: {function: ${fn}}\n`);
+    const froms = clientAddresses(POPULATION, 32);
+    const before = await ghostMap(lab, froms);
+    const rules = async (): Promise<string> => (await Promise.all(lab.state.topology.nodes.map((n) => lab.exec(n.name, ['sh', '-c', 'ip rule; ip route show table all; ip addr; nft list ruleset | grep -v counter']).then((r) => r.stdout)))).join('\n');
+    const config = await rules();
+    const plan = planLab(lab.state.topology, dispatchState(lab));
+    await Promise.all(plan.nodes.map((p) => lab.applySteps(p.node, p.steps)));
+    t.equal(await rules(), config, `${scheme}/${fn}: addresses, rules, routes and rulesets are the same after applying the plan again`);
+    t.same([...(await ghostMap(lab, froms))], [...before], `${scheme}/${fn}: every client lands where it did`);
+  }
+});

@@ -46,7 +46,7 @@ for (const yaml of variants) {
     const servers = plan.nodes.filter((n) => n.role === 'server');
     for (const s of servers) {
       const text = renderNodePlan(s);
-      t.match(text, `ip addr add ${topology.ghost}/32 dev lo`, `${s.node} carries the ghost as an alias on lo`);
+      t.match(text, `ip addr replace ${topology.ghost}/32 dev lo`, `${s.node} carries the ghost as an alias on lo`);
       t.equal(s.sysctls['net.ipv4.conf.all.arp_ignore'], '1', `${s.node} never answers ARP for the ghost`);
       t.equal(s.sysctls['net.ipv4.conf.all.arp_announce'], '2', `${s.node} never announces the ghost`);
       if (topology.scheme === 'broadcast') t.match(text, 'meta pkttype set host', `${s.node} takes broadcast ghost packets as its own`);

@@ -10,7 +10,7 @@ function hashExpr(buckets: number): string {
 }
 
 /** Replaces a whole table in one nft transaction: create (so delete cannot fail), delete, define. */
-function atomicTable(name: string, body: string[]): string {
+export function atomicTable(name: string, body: string[]): string {
   return [`table ip ${name}`, `delete table ip ${name}`, `table ip ${name} {`, ...body, '}', ''].join('\n');
 }
 
