@@ -6,6 +6,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerDispatch } from './commands/dispatch.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerExec } from './commands/exec.js';
+import { registerImages } from './commands/images.js';
 import { registerLifecycle } from './commands/lifecycle.js';
 import { registerPlan } from './commands/plan.js';
 import { registerStatus } from './commands/status.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerPlan(program);
   registerDispatch(program);
   registerDoctor(program);
+  registerImages(program);
   registerDemo(program);
   registerTest(program);
   return program;

@@ -1,4 +1,6 @@
 // `lab down` and `lab clean`: remove a lab (or every lab and leftover) completely; idempotent.
+import { cleanDockerLabs, listDockerLabs } from '../backends/docker/clean.js';
+import { dockerAvailable } from '../backends/docker/engine.js';
 import { cleanNetnsLabs, listNetnsLabs } from '../backends/netns/clean.js';
 import { openBackend } from './backend-choice.js';
 import { checkLabName, listLabNames, readState, removeLabDir } from './state.js';
@@ -8,7 +10,8 @@ export async function downLab(name: string): Promise<boolean> {
   checkLabName(name);
   const state = await readState(name);
   const leftovers = (await listNetnsLabs()).includes(name);
-  if (!state && !leftovers) {
+  const dockerLeftovers = (await dockerLabs()).includes(name);
+  if (!state && !leftovers && !dockerLeftovers) {
     await removeLabDir(name);
     return false;
   }
@@ -18,13 +21,20 @@ export async function downLab(name: string): Promise<boolean> {
     await backend.destroy();
   }
   if (leftovers) await cleanNetnsLabs([name]);
+  if (dockerLeftovers) await cleanDockerLabs([name]);
   await removeLabDir(name);
   return true;
 }
 
 /** Removes every lab and every leftover of a crashed one, found by state folder and by name prefix. */
 export async function cleanAll(): Promise<string[]> {
-  const names = new Set([...(await listLabNames()), ...(await listNetnsLabs())]);
+  const names = new Set([...(await listLabNames()), ...(await listNetnsLabs()), ...(await dockerLabs())]);
   for (const name of names) await downLab(name);
   return [...names].sort();
+}
+
+/** Labs with Docker objects (by label); none when no engine answers. */
+async function dockerLabs(): Promise<string[]> {
+  if (!(await dockerAvailable(1000)).ok) return [];
+  return listDockerLabs();
 }

@@ -21,7 +21,7 @@ export const SERVER_PORT = 80;
 export async function upLab(t: Topology, topologyFile: string, options: UpOptions = {}): Promise<RunningLab> {
   const name = options.name ?? t.name;
   const step = options.onStep ?? (() => {});
-  const chosen = chooseBackend(options.backend ?? t.backend);
+  const chosen = await chooseBackend(options.backend ?? t.backend);
   const dispatch = initialState(t.servers.length, t.servers.map((s) => s.weight));
   const plan = planLab(t, dispatch);
   await claimLab(name);
@@ -37,7 +37,7 @@ export async function upLab(t: Topology, topologyFile: string, options: UpOption
     ownerPid: process.pid,
   };
   await writeState(state);
-  const backend = openBackend(chosen.kind, name);
+  const backend = openBackend(chosen.kind, name, step);
   try {
     step(`creating ${t.nodes.length} nodes on ${chosen.kind} (${chosen.reason})`);
     await backend.create(labSpec(name, t, plan));

@@ -8,11 +8,31 @@ import { upLab } from '../../src/lab/up.js';
 import { cidrSize, intToIp, ipToInt, parseCidr } from '../../src/net/ipv4.js';
 import { builtScript } from '../../src/lab/paths.js';
 import { parseTopology } from '../../src/topology/load.js';
+import { dockerAvailable } from '../../src/backends/docker/engine.js';
+import { needsRoot } from './cli.js';
 
-export async function startLab(t: Test, name: string, yaml: string): Promise<RunningLab> {
+export type TestBackend = 'netns' | 'docker';
+
+export interface BackendCase {
+  backend: TestBackend;
+  /** a reason to skip, or false */
+  skip: string | false;
+}
+
+/** The backends the lab suites run on: netns always (as root); Docker when an engine answers, and always in CI (CI never skips it). */
+export async function backendCases(): Promise<BackendCase[]> {
+  const docker = await dockerAvailable(2000);
+  const dockerSkip = process.env.CI || docker.ok ? false : `no Docker engine (${docker.reason}); CI runs it`;
+  return [
+    { backend: 'netns', skip: needsRoot },
+    { backend: 'docker', skip: needsRoot || dockerSkip },
+  ];
+}
+
+export async function startLab(t: Test, name: string, yaml: string, backend: TestBackend = 'netns'): Promise<RunningLab> {
   await downLab(name);
   const topology = parseTopology(`name: ${name}\n${yaml}`, `<${name}>`);
-  const lab = await upLab(topology, `<${name}>`, { name });
+  const lab = await upLab(topology, `<${name}>`, { name, backend });
   t.teardown(() => downLab(name));
   return lab;
 }

@@ -7,8 +7,7 @@ import { ipToInt } from '../../src/net/ipv4.js';
 import { dispatchState } from '../../src/lab/dispatch-control.js';
 import { GHOST_SENT_COMMENT } from '../../src/schemes/base.js';
 import { planLab } from '../../src/schemes/plan-lab.js';
-import { needsRoot } from '../helpers/cli.js';
-import { changeAlive, clientAddresses, ghostMap, predicted, startLab, udpBurst } from '../helpers/lab-fixture.js';
+import { backendCases, changeAlive, clientAddresses, ghostMap, predicted, startLab, udpBurst } from '../helpers/lab-fixture.js';
 
 const POPULATION = '198.18.128.0/17';
 
@@ -40,9 +39,9 @@ const combos = [
   ['broadcast', 'table', 'dpbt'],
 ] as const;
 
-for (const [scheme, fn, name] of combos) {
-  t.test(`${scheme} scheme, ${fn} function, 4 servers`, { skip: needsRoot }, async (t) => {
-    const lab = await startLab(t, name, `scheme: ${scheme}\nservers: 4\ndispatch: {function: ${fn}}\n`);
+for (const { backend, skip } of await backendCases()) for (const [scheme, fn, name] of combos) {
+  t.test(`${backend}: ${scheme} scheme, ${fn} function, 4 servers`, { skip }, async (t) => {
+    const lab = await startLab(t, `${name}${backend[0]}`, `scheme: ${scheme}\nservers: 4\ndispatch: {function: ${fn}}\n`, backend);
     const froms = clientAddresses(POPULATION, 256);
     t.equal(new Set(froms).size, 256, '256 distinct client addresses');
 
@@ -81,16 +80,18 @@ for (const [scheme, fn, name] of combos) {
   });
 }
 
-t.test('plans can be applied again on a running lab (what revive does): nothing changes', { skip: needsRoot }, async (t) => {
+for (const { backend, skip } of await backendCases()) {
   for (const [scheme, fn, name] of [['routing', 'modulo', 'idrm'], ['broadcast', 'table', 'idbt']] as const) {
-    const lab = await startLab(t, name, `scheme: ${scheme}\nservers: 3\ndispatch: {function: ${fn}}\n`);
-    const froms = clientAddresses(POPULATION, 32);
-    const before = await ghostMap(lab, froms);
-    const rules = async (): Promise<string> => (await Promise.all(lab.state.topology.nodes.map((n) => lab.exec(n.name, ['sh', '-c', 'ip rule; ip route show table all; ip addr; nft list ruleset | grep -v counter']).then((r) => r.stdout)))).join('\n');
-    const config = await rules();
-    const plan = planLab(lab.state.topology, dispatchState(lab));
-    await Promise.all(plan.nodes.map((p) => lab.applySteps(p.node, p.steps)));
-    t.equal(await rules(), config, `${scheme}/${fn}: addresses, rules, routes and rulesets are the same after applying the plan again`);
-    t.same([...(await ghostMap(lab, froms))], [...before], `${scheme}/${fn}: every client lands where it did`);
+    t.test(`${backend}: ${scheme}/${fn} plans can be applied again on a running lab (what revive does): nothing changes`, { skip }, async (t) => {
+      const lab = await startLab(t, `${name}${backend[0]}`, `scheme: ${scheme}\nservers: 3\ndispatch: {function: ${fn}}\n`, backend);
+      const froms = clientAddresses(POPULATION, 32);
+      const before = await ghostMap(lab, froms);
+      const rules = async (): Promise<string> => (await Promise.all(lab.state.topology.nodes.map((n) => lab.exec(n.name, ['sh', '-c', 'ip rule; ip route show table all; ip addr; nft list ruleset | grep -v counter']).then((r) => r.stdout)))).join('\n');
+      const config = await rules();
+      const plan = planLab(lab.state.topology, dispatchState(lab));
+      await Promise.all(plan.nodes.map((p) => lab.applySteps(p.node, p.steps)));
+      t.equal(await rules(), config, 'addresses, rules, routes and rulesets are the same after applying the plan again');
+      t.same([...(await ghostMap(lab, froms))], [...before], 'every client lands where it did');
+    });
   }
-});
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# ensure-docker.sh: makes a Docker engine answer here (apt docker.io + mmdebstrap, dockerd in the background); idempotent.
+# Usage: scripts/ensure-docker.sh [--no-start]   (exit 0 when `docker info` answers, 1 with the reason otherwise)
+set -uo pipefail
+
+LOG=/var/log/oneip-dockerd.log
+WAIT_S=${OLAB_DOCKERD_WAIT_S:-60}
+# A dockerd started here serves labs only, so it leaves the host's firewall and sysctls alone: no iptables rules,
+# no br_netfilter (bridged lab traffic never meets the host's conntrack, and nothing of the host is tracked
+# because of Docker), no host ip_forward. Labs need none of it: they never leave their networks.
+DOCKERD_ARGS=${OLAB_DOCKERD_ARGS:---iptables=false --ip6tables=false --ip-forward=false --ip-masq=false}
+say() { printf 'ensure-docker: %s\n' "$*" >&2; }
+
+engine_answers() { timeout 10 docker info >/dev/null 2>&1; }
+
+# 1. an engine that already answers (a running dockerd, or DOCKER_HOST pointing elsewhere) is all we need,
+#    apart from mmdebstrap, which the offline image build uses
+need=()
+command -v docker >/dev/null 2>&1 || need+=(docker.io)
+command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+command -v mmdebstrap >/dev/null 2>&1 || need+=(mmdebstrap)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    say "missing ${need[*]}: run as root, or apt-get install ${need[*]}"
+    engine_answers && exit 0
+    exit 1
+  fi
+  # docker.io once, even if both docker and dockerd were missing
+  mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
+  say "installing ${need[*]} with apt-get"
+  export DEBIAN_FRONTEND=noninteractive
+  if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}"; } >/tmp/oneip-docker-apt.log 2>&1; then
+    say "apt-get install ${need[*]} failed (log in /tmp/oneip-docker-apt.log)"
+    engine_answers && exit 0
+    exit 1
+  fi
+fi
+
+if engine_answers; then
+  exit 0
+fi
+[ "${1:-}" = "--no-start" ] && { say "no engine answers (not starting one: --no-start)"; exit 1; }
+if [ -n "${DOCKER_HOST:-}" ] && [[ "${DOCKER_HOST}" != unix://* ]]; then
+  say "DOCKER_HOST=${DOCKER_HOST} does not answer; not starting a local dockerd for a remote engine"
+  exit 1
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  say "no engine answers and starting dockerd needs root"
+  exit 1
+fi
+
+# 2. a dockerd of ours may still be starting: wait for it rather than start a second one
+if ! pgrep -x dockerd >/dev/null 2>&1; then
+  # containerd comes with docker.io; dockerd starts its own when none runs
+  say "starting dockerd $DOCKERD_ARGS in the background (log: $LOG)"
+  # shellcheck disable=SC2086
+  nohup dockerd $DOCKERD_ARGS >>"$LOG" 2>&1 </dev/null &
+  disown || true
+else
+  say "a dockerd process exists but does not answer yet; waiting for it"
+fi
+
+deadline=$((SECONDS + WAIT_S))
+until engine_answers; do
+  if [ $SECONDS -ge $deadline ]; then
+    say "dockerd did not answer within ${WAIT_S} s; last lines of $LOG:"
+    tail -n 20 "$LOG" >&2 2>/dev/null || true
+    exit 1
+  fi
+  sleep 1
+done
+say "engine answers: $(docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})' 2>/dev/null)"
+exit 0

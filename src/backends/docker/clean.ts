@@ -1,0 +1,137 @@
+// Finds and removes Docker labs by label: containers first (forced), then networks; fine when nothing is left.
+import type Docker from 'dockerode';
+import { BackendError } from '../backend.js';
+import { dockerClient, engineIsLocal, engineMessage, statusOf } from './client.js';
+import { removeNoTrack } from './host-notrack.js';
+import { checkLabName, LABEL_LAB, labFilter } from './names.js';
+
+export interface DockerTeardownOptions {
+  docker?: Docker;
+  /**
+   * After the lab looks empty, look again this much later: a creator killed mid-request leaves the engine
+   * finishing that request (a container or network may appear a moment after the creator died). Default 250 ms.
+   */
+  settleMs?: number;
+}
+
+export interface DockerTeardownResult {
+  containers: string[];
+  networks: string[];
+  /** host NOTRACK rules removed (host-notrack.ts) */
+  hostRules: number;
+}
+
+export interface LabObjects {
+  containers: { id: string; name: string }[];
+  networks: { id: string; name: string }[];
+}
+
+/** Containers (running or not) and networks that carry the lab's label (every lab's when omitted). */
+export async function labObjects(lab?: string, docker: Docker = dockerClient()): Promise<LabObjects> {
+  const filters = labFilter(lab);
+  const [containers, networks] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listNetworks({ filters })]);
+  return {
+    containers: containers.map((c) => ({ id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, '') })),
+    networks: networks.map((n) => ({ id: n.Id, name: n.Name })),
+  };
+}
+
+/** Lab names that own at least one container or network. */
+export async function listDockerLabs(docker: Docker = dockerClient()): Promise<string[]> {
+  const filters = labFilter();
+  const [containers, networks] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listNetworks({ filters })]);
+  const labs = new Set<string>();
+  for (const o of [...containers, ...networks]) {
+    const lab = o.Labels?.[LABEL_LAB];
+    if (lab) labs.add(lab);
+  }
+  return [...labs].sort();
+}
+
+/** Removes the given labs (every labelled lab when omitted); returns those that had something to remove. */
+export async function cleanDockerLabs(labs?: string[], options: DockerTeardownOptions = {}): Promise<string[]> {
+  const docker = options.docker ?? dockerClient();
+  const targets = labs ?? (await listDockerLabs(docker));
+  const removed: string[] = [];
+  for (const lab of targets) {
+    const r = await destroyDockerLab(lab, { ...options, docker });
+    if (r.containers.length + r.networks.length + r.hostRules > 0) removed.push(lab);
+  }
+  // host rules of labs whose Docker objects are gone already
+  if (labs === undefined && engineIsLocal()) await removeNoTrack();
+  return removed;
+}
+
+/** Everything labelled oneip-lab.name=<lab>: containers with their processes, then networks, then its host NOTRACK rules. */
+export async function destroyDockerLab(lab: string, options: DockerTeardownOptions = {}): Promise<DockerTeardownResult> {
+  checkLabName(lab);
+  const docker = options.docker ?? dockerClient();
+  const settleMs = options.settleMs ?? 250;
+  const containers = new Set<string>();
+  const networks = new Set<string>();
+  let lastError = '';
+  let settled = false;
+  for (let round = 0; round < 20; round++) {
+    const found = await labObjects(lab, docker);
+    if (found.containers.length === 0 && found.networks.length === 0) {
+      if (settled) break;
+      // nothing (left): look once more after the settle time, in case a dead creator's request completes
+      await sleep(settleMs);
+      settled = true;
+      continue;
+    }
+    settled = false;
+    found.containers.forEach((c) => containers.add(c.name));
+    found.networks.forEach((n) => networks.add(n.name));
+    await Promise.all(found.containers.map((c) => removeContainer(docker, c).catch((err: unknown) => (lastError = `container ${c.name}: ${engineMessage(err)}`))));
+    await Promise.all(
+      found.networks.map((n) =>
+        docker
+          .getNetwork(n.id)
+          .remove()
+          .catch((err: unknown) => {
+            // 403/409 "has active endpoints": a container is still going; the next round retries
+            if (statusOf(err) !== 404) lastError = `network ${n.name}: ${engineMessage(err)}`;
+          }),
+      ),
+    );
+    if (found.networks.length > 0 && found.containers.length === 0 && lastError) await sleep(100);
+  }
+  const left = await labObjects(lab, docker);
+  if (left.containers.length + left.networks.length > 0) {
+    const names = [...left.containers, ...left.networks].map((o) => o.name).join(', ');
+    const stale =
+      left.containers.length === 0 && /active endpoints/.test(lastError)
+        ? '; no container is attached any more: the engine lost count of the endpoints (a Docker 20.10 bug), restarting dockerd clears it'
+        : '';
+    throw new BackendError(`lab ${lab}: could not remove ${names}${lastError ? ` (${lastError})` : ''}${stale}`);
+  }
+  const hostRules = engineIsLocal() ? await removeNoTrack(lab) : 0;
+  return { containers: [...containers].sort(), networks: [...networks].sort(), hostRules };
+}
+
+/**
+ * SIGKILL, wait until the engine has seen the container stop (and released its network endpoints), then remove.
+ * Force-removing many running containers at once let Docker 20.10 lose count of a network's endpoints here
+ * ("has active endpoints" with none attached, until dockerd restarts); stopping first keeps the release in one path.
+ */
+async function removeContainer(docker: Docker, c: { id: string; name: string }): Promise<void> {
+  const container = docker.getContainer(c.id);
+  try {
+    await container.kill();
+    await container.wait({ condition: 'not-running' });
+  } catch (err) {
+    // 404: gone; 409: not running (or removal already in progress)
+    if (statusOf(err) !== 404 && statusOf(err) !== 409) throw err;
+  }
+  try {
+    await container.remove({ force: true, v: true });
+  } catch (err) {
+    // 404: gone; 409: removal already in progress; either way the next round looks again
+    if (statusOf(err) !== 404 && statusOf(err) !== 409) throw err;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

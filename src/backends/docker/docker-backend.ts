@@ -1,0 +1,231 @@
+// The Docker backend: one container per node on Docker bridge networks, same semantics as the netns backend.
+import { mkdir } from 'node:fs/promises';
+import { join, relative, resolve, isAbsolute } from 'node:path';
+import type Docker from 'dockerode';
+import {
+  assertOk,
+  BackendError,
+  type Backend,
+  type ExecOptions,
+  type ExecResult,
+  type LabSpec,
+  type ProcessRecord,
+  type SpawnOptions,
+} from '../backend.js';
+import { validateSpec } from '../netns/netns-backend.js';
+import { mapLimit } from '../netns/run.js';
+import { labDir, projectRoot } from '../../lab/paths.js';
+import { ensureLabImage, imageExists } from '../../images/build.js';
+import { defaultImageTag } from '../../images/recipe.js';
+import { destroyDockerLab, labObjects, type DockerTeardownOptions } from './clean.js';
+import { dockerClient, engineIsLocal, engineMessage, statusOf } from './client.js';
+import { createNodeContainer, reviveNodeContainer } from './containers.js';
+import { execIn } from './exec.js';
+import { addNoTrack } from './host-notrack.js';
+import { checkIfName, checkLabName, checkNodeName, containerName } from './names.js';
+import { checkAddresses, checkNoOverlap, createLabNetwork } from './networks.js';
+import { parseSpawnOutput, SPAWN_SCRIPT, STATUS_SCRIPT, STOP_SCRIPT } from './processes.js';
+import { containerSysctls } from './sysctls.js';
+
+export { dockerGateway } from './networks.js';
+
+export interface DockerBackendOptions {
+  docker?: Docker;
+  /** image of every node (default: $OLAB_IMAGE, else oneip-lab/node:<recipe hash> of this checkout) */
+  image?: string;
+  /** build the default image when it is missing (default true; about a minute, once) */
+  buildImage?: boolean;
+  /**
+   * Host folder bind-mounted read-write at the same path in every container: spawn() log folders must lie inside
+   * it, so logs land on the host. Default: the lab's state folder (labDir(lab)). Without host mounts (a remote
+   * engine) logs stay inside the containers, at the path the record names.
+   */
+  shareDir?: string;
+  /**
+   * Bind-mount the project root (read-only) and this node binary at their own paths, so argv naming
+   * process.execPath and dist/ scripts runs unchanged. Default: only when the engine is local (unix socket);
+   * with a remote engine the image's node runs instead (argv[0] === process.execPath becomes `node`) and the
+   * project must exist at the same path on the engine's host.
+   */
+  hostMounts?: boolean;
+  /**
+   * A raw-table NOTRACK rule per lab bridge on the host, so lab traffic never fills the host's conntrack table
+   * (see host-notrack.ts). Default: when the engine is local; needs root.
+   */
+  hostNoTrack?: boolean;
+  /** nodes set up at once (default 8) */
+  concurrency?: number;
+  teardown?: DockerTeardownOptions;
+  onStep?: (text: string) => void;
+}
+
+export class DockerBackend implements Backend {
+  readonly kind = 'docker' as const;
+  readonly lab: string;
+  private readonly docker: Docker;
+  private readonly options: DockerBackendOptions;
+  private readonly hostMounts: boolean;
+
+  constructor(lab: string, options: DockerBackendOptions = {}) {
+    this.lab = checkLabName(lab);
+    this.docker = options.docker ?? dockerClient();
+    this.options = options;
+    this.hostMounts = options.hostMounts ?? engineIsLocal();
+  }
+
+  /** The container of a node: olab-<lab>-<node>. */
+  container(node: string): string {
+    return containerName(this.lab, node);
+  }
+
+  get shareDir(): string {
+    return resolve(this.options.shareDir ?? labDir(this.lab));
+  }
+
+  async create(spec: LabSpec): Promise<void> {
+    validateSpec(this.lab, spec);
+    const prefixes = checkAddresses(spec);
+    // every refusal before anything exists
+    const sysctls = new Map(spec.nodes.map((n) => [n.name, containerSysctls(n)]));
+    const step = this.options.onStep ?? (() => {});
+    const existing = await labObjects(this.lab, this.docker);
+    if (existing.containers.length + existing.networks.length > 0) {
+      const names = [...existing.containers, ...existing.networks].map((o) => o.name).join(', ');
+      throw new BackendError(`lab ${this.lab} already exists (${names}); destroy it first`);
+    }
+    await checkNoOverlap(this.docker, spec);
+    const image = await this.image(step);
+    if (this.hostMounts) await mkdir(this.shareDir, { recursive: true });
+
+    step(`creating ${spec.networks.length} Docker networks`);
+    const bridges = await Promise.all(spec.networks.map((n) => createLabNetwork(this.docker, this.lab, n.name, n.subnet)));
+    if (this.options.hostNoTrack ?? engineIsLocal()) {
+      const nt = await addNoTrack(this.lab, bridges);
+      if (nt.skipped) step(`lab traffic stays in the host's conntrack (${nt.skipped})`);
+    }
+    step(`creating ${spec.nodes.length} containers`);
+    const binds = this.hostMounts
+      ? [`${projectRoot()}:${projectRoot()}:ro`, `${process.execPath}:${process.execPath}:ro`, `${this.shareDir}:${this.shareDir}:rw`]
+      : [];
+    await mapLimit(spec.nodes, this.options.concurrency ?? 8, (node) =>
+      createNodeContainer(this.docker, { lab: this.lab, node, image, sysctls: sysctls.get(node.name)!, binds, prefixes }),
+    );
+  }
+
+  async exec(node: string, argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
+    if (argv.length === 0) throw new BackendError('exec needs a command', node);
+    try {
+      return fixNotFound(await execIn(this.docker, this.container(checkNodeName(node)), this.argv(argv), options));
+    } catch (err) {
+      throw this.nodeError(node, err);
+    }
+  }
+
+  async spawn(node: string, name: string, argv: string[], options: SpawnOptions): Promise<ProcessRecord> {
+    if (argv.length === 0) throw new BackendError('spawn needs a command', node);
+    if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new BackendError(`invalid process name "${name}"`, node);
+    const logDir = resolve(options.logDir);
+    const rel = relative(this.shareDir, logDir);
+    // with host mounts the log must be in the shared folder to reach the host; without, it stays in the container
+    if (this.hostMounts && (rel.startsWith('..') || isAbsolute(rel))) {
+      throw new BackendError(`log folder ${logDir} is not inside ${this.shareDir}, the folder shared with the containers`, node);
+    }
+    const logFile = join(logDir, `${node}-${name}.log`);
+    const r = await this.exec(node, ['sh', '-c', SPAWN_SCRIPT, 'sh', logFile, ...argv]);
+    const out = parseSpawnOutput(assertOk(node, `starting ${name}`, r));
+    if (!out) throw new BackendError(`starting ${name}: unexpected output ${JSON.stringify(r.stdout)}`, node);
+    if (!out.stat || out.stat.state === 'Z') {
+      const log = await this.exec(node, ['tail', '-n', '5', logFile]).catch(() => undefined);
+      throw new BackendError(`${name} exited at once: ${(log?.stdout ?? '').trim().split('\n').join(' | ')}`, node);
+    }
+    return { node, name, pid: out.pid, startTime: out.stat.startTime, argv: [...argv], logFile };
+  }
+
+  async isRunning(record: ProcessRecord): Promise<boolean> {
+    try {
+      const r = await execIn(this.docker, this.container(record.node), ['sh', '-c', STATUS_SCRIPT, 'sh', String(record.pid), record.startTime]);
+      return r.exitCode === 0;
+    } catch (err) {
+      // no container, or a stopped one: nothing of ours runs there
+      if (statusOf(err) === 404 || statusOf(err) === 409 || statusOf(err) === 500) return false;
+      throw err;
+    }
+  }
+
+  async stop(record: ProcessRecord, timeoutMs = 5000): Promise<void> {
+    const ticks = String(Math.ceil(timeoutMs / 20));
+    let r: ExecResult;
+    try {
+      r = await execIn(this.docker, this.container(record.node), ['sh', '-c', STOP_SCRIPT, 'sh', String(record.pid), record.startTime, ticks]);
+    } catch (err) {
+      if (statusOf(err) === 404 || statusOf(err) === 409 || statusOf(err) === 500) return; // the container (and so the process) is gone
+      throw err;
+    }
+    if (r.exitCode !== 0) throw new BackendError(`process ${record.name} (pid ${record.pid}) survived SIGKILL`, record.node);
+  }
+
+  async setLink(node: string, ifname: string, up: boolean): Promise<void> {
+    const r = await this.exec(node, ['ip', 'link', 'set', 'dev', checkIfName(ifname), up ? 'up' : 'down']);
+    assertOk(node, `ip link set dev ${ifname} ${up ? 'up' : 'down'}`, r);
+  }
+
+  async destroy(): Promise<void> {
+    await destroyDockerLab(this.lab, { ...this.options.teardown, docker: this.docker });
+  }
+
+  /** Hook for node failures: SIGKILL the whole container (every process in it); its networks stay. */
+  async kill(node: string): Promise<void> {
+    try {
+      await this.docker.getContainer(this.container(checkNodeName(node))).kill();
+    } catch (err) {
+      if (statusOf(err) === 409) return; // not running
+      throw this.nodeError(node, err);
+    }
+  }
+
+  /**
+   * Hook for revival: starts a killed container and re-wires it from its labels (interface names, no default
+   * route, no DNS). Docker re-creates every endpoint at start, before the sysctls are written, so the interfaces
+   * after the first are connected anew to take the namespace defaults again. The caller re-applies the node's plan
+   * and restarts its processes.
+   */
+  async revive(node: string): Promise<void> {
+    try {
+      await reviveNodeContainer(this.docker, this.lab, checkNodeName(node));
+    } catch (err) {
+      throw this.nodeError(node, err);
+    }
+  }
+
+  private async image(step: (t: string) => void): Promise<string> {
+    const image = this.options.image ?? defaultImageTag();
+    if (await imageExists(this.docker, image)) return image;
+    if (this.options.image !== undefined || this.options.buildImage === false || process.env.OLAB_IMAGE) {
+      throw new BackendError(`image ${image} is missing on the engine (build it: ./lab images build)`);
+    }
+    step(`building the node image ${image} (once)`);
+    return (await ensureLabImage({ docker: this.docker, onStep: step })).tag;
+  }
+
+  /** argv as the container runs it: without host mounts, the host's node binary is the image's `node`. */
+  private argv(argv: string[]): string[] {
+    if (!this.hostMounts && argv[0] === process.execPath) return ['node', ...argv.slice(1)];
+    return argv;
+  }
+
+  private nodeError(node: string, err: unknown): Error {
+    if (err instanceof BackendError) return err;
+    const s = statusOf(err);
+    if (s === 404) return new BackendError(`no such node in lab ${this.lab} (container ${this.container(node)} is missing)`, node);
+    if (s === 409) return new BackendError(`container ${this.container(node)} is not running`, node);
+    return new BackendError(engineMessage(err), node);
+  }
+}
+
+/** Docker reports a missing program as exit 126 with its message on stdout; say 127 on stderr, as a shell does. */
+function fixNotFound(r: ExecResult): ExecResult {
+  if (r.exitCode === 126 && /executable file not found|no such file or directory/.test(r.stdout) && r.stdout.startsWith('OCI runtime exec failed')) {
+    return { exitCode: 127, stdout: '', stderr: r.stdout };
+  }
+  return r;
+}

@@ -1,0 +1,92 @@
+// `docker exec` through the API: argv, stdin over a hijacked socket, demuxed stdout/stderr, exit code, timeout.
+import { PassThrough, type Duplex } from 'node:stream';
+import type Docker from 'dockerode';
+import type { ExecResult } from '../backend.js';
+
+/** Exit code when the timeout ended the command, as timeout(1) reports. */
+export const TIMEOUT_EXIT_CODE = 124;
+/** After the command has exited, how long a background child may keep the output stream open before we stop reading. */
+const EXIT_GRACE_MS = 500;
+/** How often to ask the engine whether the command has exited while its stream is still open. */
+const POLL_MS = 150;
+
+export interface ContainerExecOptions {
+  input?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * Runs argv in a running container and waits for it. With a timeout, the command runs under coreutils
+ * `timeout` inside the container (it signals the command's whole process group: TERM, then KILL 200 ms later).
+ */
+export async function execIn(docker: Docker, container: string, argv: string[], options: ContainerExecOptions = {}): Promise<ExecResult> {
+  const withStdin = options.input !== undefined;
+  const timeoutS = options.timeoutMs !== undefined ? Math.max(options.timeoutMs, 1) / 1000 : undefined;
+  const cmd = timeoutS !== undefined ? ['timeout', '-k', '0.2', String(timeoutS), ...argv] : argv;
+  const exec = await docker.getContainer(container).exec({
+    Cmd: cmd,
+    AttachStdin: withStdin,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+  });
+  const t0 = Date.now();
+  // hijack gives a socket whose write side can be closed (stdin EOF) while we keep reading
+  const raw = (await exec.start({ hijack: withStdin, stdin: withStdin })) as Duplex;
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  stdout.on('data', (c: Buffer) => out.push(c));
+  stderr.on('data', (c: Buffer) => err.push(c));
+  stdout.on('error', () => {});
+  stderr.on('error', () => {});
+  docker.modem.demuxStream(raw, stdout, stderr);
+  if (withStdin) {
+    raw.on('error', () => {}); // the command may exit without reading its input
+    raw.end(options.input);
+  }
+
+  let stopPolling = false;
+  const ended = new Promise<'ended'>((resolve) => {
+    raw.once('end', () => resolve('ended'));
+    raw.once('close', () => resolve('ended'));
+    raw.once('error', () => resolve('ended'));
+  });
+  // a background child that inherited stdout keeps the stream open after the command ended: notice the exit
+  const exited = (async (): Promise<'exited'> => {
+    await sleep(POLL_MS * 2);
+    const hardDeadline = options.timeoutMs !== undefined ? t0 + options.timeoutMs + 5000 : Infinity;
+    while (!stopPolling) {
+      const info = await exec.inspect().catch(() => undefined);
+      if ((info && !info.Running) || Date.now() > hardDeadline) {
+        await Promise.race([ended, sleep(EXIT_GRACE_MS)]);
+        return 'exited';
+      }
+      await sleep(POLL_MS);
+    }
+    return 'exited';
+  })();
+  await Promise.race([ended, exited]);
+  stopPolling = true;
+  raw.destroy();
+  stdout.end();
+  stderr.end();
+
+  let info = await exec.inspect();
+  for (let i = 0; info.Running && i < 100; i++) {
+    await sleep(20);
+    info = await exec.inspect();
+  }
+  let exitCode = info.Running ? TIMEOUT_EXIT_CODE : (info.ExitCode ?? 1);
+  let stderrText = Buffer.concat(err).toString('utf8');
+  if (timeoutS !== undefined && (exitCode === TIMEOUT_EXIT_CODE || (exitCode === 137 && Date.now() - t0 >= options.timeoutMs!))) {
+    exitCode = TIMEOUT_EXIT_CODE;
+    stderrText += `${argv[0]}: timed out after ${options.timeoutMs} ms\n`;
+  }
+  return { exitCode, stdout: Buffer.concat(out).toString('utf8'), stderr: stderrText };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,52 @@
+// `lab images`: the Docker node image: list what the engine has, build this checkout's recipe (offline with mmdebstrap).
+import type { Command } from 'commander';
+import { dockerAvailable } from '../../backends/docker/engine.js';
+import { ensureLabImage, listLabImages, type BuildMethod } from '../../images/build.js';
+import { loadRecipe } from '../../images/recipe.js';
+import { UsageError, LabError } from '../../lab/errors.js';
+import { table } from '../output.js';
+import { progress } from '../spinner.js';
+
+const METHODS: BuildMethod[] = ['auto', 'mmdebstrap', 'dockerfile'];
+
+async function needEngine(): Promise<void> {
+  const engine = await dockerAvailable();
+  if (!engine.ok) throw new LabError(engine.reason);
+}
+
+export function registerImages(program: Command): void {
+  const images = program
+    .command('images')
+    .description('the Docker node image: list the built ones (default), or build this checkout\'s recipe')
+    .action(async () => {
+      await needEngine();
+      const recipe = loadRecipe();
+      const list = await listLabImages();
+      console.log(`this checkout's image: ${recipe.tag} (${recipe.packages.length} packages: ${recipe.packages.join(' ')})`);
+      if (list.length === 0) {
+        console.log('no oneip-lab image on the engine yet: `./lab images build` makes one (offline, about a minute)');
+        return;
+      }
+      console.log(table(['image', 'id', 'created', 'size', 'current'], list.map((i) => [i.tag, i.id, i.created.toISOString().slice(0, 19).replace('T', ' '), `${i.sizeMb.toFixed(0)} MB`, i.current ? 'yes' : ''])));
+    });
+
+  images
+    .command('build')
+    .description('build the node image unless its tag (a hash of images/packages.txt and the recipe) exists already')
+    .option('--method <method>', `${METHODS.join(' | ')}: mmdebstrap + docker import needs no registry; dockerfile pulls debian:bookworm-slim`, 'auto')
+    .option('--force', 'build even when the tag exists')
+    .action(async (opts: { method: string; force?: boolean }) => {
+      if (!(METHODS as string[]).includes(opts.method)) throw new UsageError(`--method: "${opts.method}" is not one of ${METHODS.join(', ')}`);
+      await needEngine();
+      const spin = progress(`node image ${loadRecipe().tag}`);
+      try {
+        const r = await ensureLabImage({ method: opts.method as BuildMethod, force: Boolean(opts.force), onStep: spin.step });
+        const text = r.built ? `built ${r.tag} with ${r.method} in ${r.seconds.toFixed(1)} s` : `${r.tag} is there already (cached)`;
+        spin.succeed(text);
+        if (!process.stderr.isTTY || process.env.CI) console.log(text);
+      } catch (err) {
+        spin.fail();
+        throw err;
+      }
+    });
+}

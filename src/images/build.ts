@@ -1,0 +1,122 @@
+// Makes sure the node image exists: cached by recipe hash, else built offline (mmdebstrap + docker import) or from the Dockerfile.
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import { dockerClient, followProgress, statusOf } from '../backends/docker/client.js';
+import { buildRootfsTarball, haveProgram, ImageBuildError } from './mmdebstrap.js';
+import { IMAGE_RECIPE_LABEL, IMAGE_REPO, importChanges, imagesDir, loadRecipe, type ImageRecipe } from './recipe.js';
+
+export type BuildMethod = 'auto' | 'mmdebstrap' | 'dockerfile';
+
+export interface EnsureImageOptions {
+  docker?: Docker;
+  method?: BuildMethod;
+  /** build even when the tag exists */
+  force?: boolean;
+  /** progress text (a spinner's) */
+  onStep?: (text: string) => void;
+  recipe?: ImageRecipe;
+}
+
+export interface EnsureImageResult {
+  tag: string;
+  /** false: the tag was there already */
+  built: boolean;
+  method?: Exclude<BuildMethod, 'auto'>;
+  seconds: number;
+}
+
+export async function imageExists(docker: Docker, tag: string): Promise<boolean> {
+  try {
+    await docker.getImage(tag).inspect();
+    return true;
+  } catch (err) {
+    if (statusOf(err) === 404) return false;
+    throw err;
+  }
+}
+
+async function imageId(docker: Docker, tag: string): Promise<string | undefined> {
+  try {
+    return (await docker.getImage(tag).inspect()).Id;
+  } catch (err) {
+    if (statusOf(err) === 404) return undefined;
+    throw err;
+  }
+}
+
+/** The image for this checkout's recipe; builds it only when its tag is missing (or `force`). */
+export async function ensureLabImage(options: EnsureImageOptions = {}): Promise<EnsureImageResult> {
+  const t0 = performance.now();
+  const docker = options.docker ?? dockerClient();
+  const recipe = options.recipe ?? loadRecipe();
+  const step = options.onStep ?? (() => {});
+  const seconds = (): number => (performance.now() - t0) / 1000;
+  if (!options.force && (await imageExists(docker, recipe.tag))) return { tag: recipe.tag, built: false, seconds: seconds() };
+  const previous = await imageId(docker, recipe.tag);
+  let method = options.method ?? 'auto';
+  if (method === 'auto') method = (await haveProgram('mmdebstrap')) ? 'mmdebstrap' : 'dockerfile';
+  if (method === 'mmdebstrap') await buildWithMmdebstrap(docker, recipe, step);
+  else await buildWithDockerfile(docker, recipe, step);
+  await docker.getImage(recipe.tag).tag({ repo: IMAGE_REPO, tag: 'latest' });
+  // a forced rebuild leaves the old image without a tag: remove it unless a container still uses it
+  if (previous && previous !== (await imageId(docker, recipe.tag))) await docker.getImage(previous).remove().catch(() => {});
+  return { tag: recipe.tag, built: true, method, seconds: seconds() };
+}
+
+async function buildWithMmdebstrap(docker: Docker, recipe: ImageRecipe, step: (t: string) => void): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'olab-image-'));
+  try {
+    const tarball = join(dir, 'rootfs.tar');
+    step(`mmdebstrap: ${recipe.packages.length} packages into a bookworm minbase`);
+    await buildRootfsTarball(recipe, tarball, (line) => step(`mmdebstrap: ${line.slice(0, 100)}`));
+    const size = (await stat(tarball)).size;
+    step(`docker import (${(size / 1e6).toFixed(0)} MB) as ${recipe.tag}`);
+    const [repo, tag] = recipe.tag.split(':') as [string, string];
+    const stream = (await docker.importImage(tarball, { repo, tag, changes: importChanges(recipe.hash) } as object)) as NodeJS.ReadableStream;
+    await followProgress(docker, stream);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  if (!(await imageExists(docker, recipe.tag))) throw new ImageBuildError(`docker import finished but ${recipe.tag} is missing`);
+}
+
+async function buildWithDockerfile(docker: Docker, recipe: ImageRecipe, step: (t: string) => void): Promise<void> {
+  step(`docker build ${imagesDir()} (needs debian:bookworm-slim from a registry)`);
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = await docker.buildImage(
+      { context: imagesDir(), src: ['Dockerfile', 'packages.txt'] },
+      { t: recipe.tag, labels: { [IMAGE_RECIPE_LABEL]: recipe.hash } },
+    );
+    await followProgress(docker, stream, (e) => {
+      const line = (e.stream ?? e.status ?? '').trim();
+      if (line) step(`docker build: ${line.slice(0, 100)}`);
+    });
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new ImageBuildError(`docker build of ${recipe.tag} failed: ${msg}\n(no registry? install mmdebstrap and build offline: ./lab images build --method mmdebstrap)`);
+  }
+}
+
+export interface LabImage {
+  tag: string;
+  id: string;
+  created: Date;
+  sizeMb: number;
+  current: boolean;
+}
+
+/** Every oneip-lab/node image the engine has; `current` marks this checkout's recipe. */
+export async function listLabImages(docker: Docker = dockerClient()): Promise<LabImage[]> {
+  const current = loadRecipe().tag;
+  const images = await docker.listImages({ filters: { reference: [`${IMAGE_REPO}:*`] } });
+  return images
+    .flatMap((i) =>
+      (i.RepoTags ?? [])
+        .filter((t) => t.startsWith(`${IMAGE_REPO}:`))
+        .map((tag) => ({ tag, id: i.Id.replace(/^sha256:/, '').slice(0, 12), created: new Date(i.Created * 1000), sizeMb: i.Size / 1e6, current: tag === current })),
+    )
+    .sort((a, b) => b.created.getTime() - a.created.getTime());
+}

@@ -1,0 +1,49 @@
+// Offline root filesystem of the node image: mmdebstrap a bookworm minbase with the recipe's packages into a tarball.
+import { spawn } from 'node:child_process';
+import { MMDEBSTRAP_OPTIONS, SUITE, type ImageRecipe } from './recipe.js';
+
+export class ImageBuildError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImageBuildError';
+  }
+}
+
+/** Whether a program is on PATH (via `sh -c command -v`). */
+export function haveProgram(name: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const p = spawn('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
+    p.on('error', () => resolve(false));
+    p.on('exit', (code) => resolve(code === 0));
+  });
+}
+
+export function mmdebstrapArgs(recipe: ImageRecipe, tarball: string): string[] {
+  return [...MMDEBSTRAP_OPTIONS, `--include=${recipe.packages.join(',')}`, SUITE, tarball];
+}
+
+/** Runs mmdebstrap; `onLine` gets its progress lines; throws with the last lines of output on failure. */
+export async function buildRootfsTarball(recipe: ImageRecipe, tarball: string, onLine: (line: string) => void = () => {}): Promise<void> {
+  if (!(await haveProgram('mmdebstrap'))) {
+    throw new ImageBuildError('mmdebstrap is not installed (apt-get install mmdebstrap, or run scripts/ensure-docker.sh)');
+  }
+  const tail: string[] = [];
+  const code = await new Promise<number>((resolve, reject) => {
+    const p = spawn('mmdebstrap', mmdebstrapArgs(recipe, tarball), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let partial = '';
+    const take = (chunk: Buffer): void => {
+      const lines = (partial + chunk.toString('utf8')).split(/\r?\n|\r/);
+      partial = lines.pop() ?? '';
+      for (const l of lines.filter(Boolean)) {
+        tail.push(l);
+        if (tail.length > 15) tail.shift();
+        onLine(l);
+      }
+    };
+    p.stdout.on('data', take);
+    p.stderr.on('data', take);
+    p.on('error', (e) => reject(new ImageBuildError(`cannot run mmdebstrap: ${e.message}`)));
+    p.on('close', (c) => resolve(c ?? 1));
+  });
+  if (code !== 0) throw new ImageBuildError(`mmdebstrap failed (exit ${code}):\n${tail.join('\n')}`);
+}
