@@ -3,10 +3,15 @@ import t, { type Test } from 'tap';
 import { readCounters } from '../../src/lab/counters.js';
 import type { RunningLab } from '../../src/lab/running-lab.js';
 import { PKTTYPE_TABLE } from '../../src/schemes/broadcast.js';
-import { needsRoot } from '../helpers/cli.js';
-import { clientAddresses, ghostMap, predicted, startLab } from '../helpers/lab-fixture.js';
+import { backendCases, clientAddresses, ghostMap, predicted, startLab } from '../helpers/lab-fixture.js';
 
 const froms = clientAddresses('198.18.128.0/17', 64);
+const cases = await backendCases();
+
+/** The ARP experiments rewrite arp_announce in /proc/sys, which is read-only inside unprivileged containers. */
+function procSysReadOnly(backend: string): string | false {
+  return backend === 'docker' ? '/proc/sys is read-only in containers (same kernel: the netns run shows it)' : false;
+}
 
 async function redirectsSent(lab: RunningLab): Promise<number> {
   return (await readCounters(lab, 'dispatcher')).snmp['Icmp.OutRedirects'] ?? 0;
@@ -42,8 +47,8 @@ async function routerGetsGhost(t: Test, lab: RunningLab): Promise<void> {
   t.ok(r?.ok, `the router itself reaches the ghost (${r?.servedBy ?? r?.error})`);
 }
 
-t.test('routing scheme, redirects suppressed: 0 ICMP redirects, and nobody answers ARP for the ghost', { skip: needsRoot }, async (t) => {
-  const lab = await startLab(t, 'rdsup', 'scheme: routing\nservers: 4\n');
+for (const { backend, skip } of cases) t.test(`${backend}: routing scheme, redirects suppressed: 0 ICMP redirects, and nobody answers ARP for the ghost`, { skip }, async (t) => {
+  const lab = await startLab(t, `rdsup${backend[0]}`, 'scheme: routing\nservers: 4\n', backend);
   const before = await redirectsSent(lab);
   await allLandRight(t, lab, 'suppressed');
   await routerGetsGhost(t, lab);
@@ -55,8 +60,8 @@ t.test('routing scheme, redirects suppressed: 0 ICMP redirects, and nobody answe
   t.equal(control.exitCode, 0, 'control: arping s0\'s primary address gets an answer');
 });
 
-t.test('routing scheme, redirects: allow: the dispatcher sends ICMP redirects (paper 4.1)', { skip: needsRoot }, async (t) => {
-  const lab = await startLab(t, 'rdall', 'scheme: routing\nservers: 4\nredirects: allow\n');
+for (const { backend, skip } of cases) t.test(`${backend}: routing scheme, redirects: allow: the dispatcher sends ICMP redirects (paper 4.1)`, { skip }, async (t) => {
+  const lab = await startLab(t, `rdall${backend[0]}`, 'scheme: routing\nservers: 4\nredirects: allow\n', backend);
   const before = await redirectsSent(lab);
   await allLandRight(t, lab, 'redirects allowed');
   t.equal((await redirectsSent(lab)) - before, 0, 'Linux sends no redirect for forwarded client packets: their source is not on the LAN (RFC 1812)');
@@ -66,8 +71,8 @@ t.test('routing scheme, redirects: allow: the dispatcher sends ICMP redirects (p
   t.match(route.stdout, /via 10\.0\.1\.2 /, 'a forwarding Linux router ignores the redirect (accept_redirects is off in "all"): the ghost still goes via the dispatcher');
 });
 
-t.test('broadcast scheme, arp: ghost1: the ghost1 entry is never overwritten; a learned ghost entry is harmless', { skip: needsRoot }, async (t) => {
-  const lab = await startLab(t, 'arpg1', 'scheme: broadcast\nservers: 4\narp: ghost1\n');
+for (const { backend, skip } of cases) t.test(`${backend}: broadcast scheme, arp: ghost1: the ghost1 entry is never overwritten; a learned ghost entry is harmless`, { skip: skip || procSysReadOnly(backend) }, async (t) => {
+  const lab = await startLab(t, `arpg1${backend[0]}`, 'scheme: broadcast\nservers: 4\narp: ghost1\n', backend);
   const ghostArp = await lab.exec('router', ['arping', '-c', '2', '-w', '2', '-I', 'lan', lab.state.topology.ghost]);
   t.match(ghostArp.stdout, /Received 0 response/, 'no server answers ARP for the ghost');
   await allLandRight(t, lab, 'arp_announce=2');
@@ -80,16 +85,16 @@ t.test('broadcast scheme, arp: ghost1: the ghost1 entry is never overwritten; a 
   t.same([g1?.lladdr, g1?.state], ['ff:ff:ff:ff:ff:ff', ['PERMANENT']], 'ghost1 still maps to the broadcast address');
 });
 
-t.test('broadcast scheme, arp: direct: a permanent entry on the ghost itself is never overwritten by Linux', { skip: needsRoot }, async (t) => {
-  const lab = await startLab(t, 'arpdir', 'scheme: broadcast\nservers: 4\narp: direct\n');
+for (const { backend, skip } of cases) t.test(`${backend}: broadcast scheme, arp: direct: a permanent entry on the ghost itself is never overwritten by Linux`, { skip: skip || procSysReadOnly(backend) }, async (t) => {
+  const lab = await startLab(t, `arpdir${backend[0]}`, 'scheme: broadcast\nservers: 4\narp: direct\n', backend);
   await serversAnnounceGhost(lab);
   await allLandRight(t, lab, 'arp: direct, arp_announce=0');
   const g = await neighbour(lab, lab.state.topology.ghost);
   t.same([g?.lladdr, g?.state], ['ff:ff:ff:ff:ff:ff', ['PERMANENT']], 'the ghost still maps to ff:ff:ff:ff:ff:ff PERMANENT after servers announced it');
 });
 
-t.test('broadcast scheme without the pkt_type fix: Linux TCP drops link-layer broadcast segments', { skip: needsRoot }, async (t) => {
-  const lab = await startLab(t, 'pktt', 'scheme: broadcast\nservers: 2\n');
+for (const { backend, skip } of cases) t.test(`${backend}: broadcast scheme without the pkt_type fix: Linux TCP drops link-layer broadcast segments`, { skip }, async (t) => {
+  const lab = await startLab(t, `pktt${backend[0]}`, 'scheme: broadcast\nservers: 2\n', backend);
   const few = froms.slice(0, 4);
   const withFix = await ghostMap(lab, few);
   t.same([...withFix.values()].filter((s) => s.startsWith('error')), [], 'with the fix every connection works');

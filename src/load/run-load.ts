@@ -1,0 +1,171 @@
+// Runs a load: resolves the target, splits the client set over worker threads (or runs inline) and merges the results.
+import { lookup } from 'node:dns/promises';
+import { Worker } from 'node:worker_threads';
+import { isIpv4 } from '../net/ipv4.js';
+import type { ClientSet } from './client-set.js';
+import { runEngine, type EngineOptions, type ProgressCounters } from './engine.js';
+import type { Mode } from './http-exchange.js';
+import type { LoopSpec } from './schedule.js';
+import { mergeSnapshots, summarize, type StatsSnapshot, type StatsSummary } from './stats.js';
+import type { StartMessage, WorkerMessage } from './worker.js';
+
+export interface LoadOptions {
+  /** IPv4 address (or a name resolved once, IPv4) */
+  target: string;
+  port: number;
+  /** request path, e.g. "/" or "/bytes/1024" */
+  path: string;
+  mode: Mode;
+  loop: LoopSpec;
+  durationMs: number;
+  timeoutMs: number;
+  clients: ClientSet;
+  /** worker threads (default 1 = run in this thread) */
+  workers?: number;
+  seed?: number;
+  idleTimeoutMs?: number;
+  /** called about once a second while the run goes */
+  onProgress?: (p: ProgressCounters) => void;
+}
+
+export interface LoadResult extends StatsSummary {
+  target: string;
+  port: number;
+  path: string;
+  mode: Mode;
+  loop: LoopSpec;
+  clients_count: number;
+  workers: number;
+}
+
+/** How the client set, rate and concurrency are split: address i goes to worker i mod W; rate and concurrency follow the weight share. */
+export function splitForWorkers(o: LoadOptions, host: string): EngineOptions[] {
+  const { addresses, weights } = o.clients;
+  const limit = o.loop.kind === 'closed' ? Math.min(o.loop.concurrency, addresses.length) : addresses.length;
+  const w = Math.max(1, Math.min(o.workers ?? 1, limit));
+  const parts = Array.from({ length: w }, () => ({ addresses: [] as string[], weights: [] as number[], share: 0 }));
+  let total = 0;
+  addresses.forEach((a, i) => {
+    const p = parts[i % w]!;
+    const wt = weights ? weights[i]! : 1;
+    p.addresses.push(a);
+    p.weights.push(wt);
+    p.share += wt;
+    total += wt;
+  });
+  for (const p of parts) p.share /= total;
+  let loops: LoopSpec[];
+  if (o.loop.kind === 'open') {
+    const rate = o.loop.rate;
+    loops = parts.map((p) => ({ kind: 'open', rate: rate * p.share }));
+  } else {
+    // one each, the rest by largest remainder of the weight share
+    const extra = o.loop.concurrency - w;
+    const exact = parts.map((p) => extra * p.share);
+    const conc = exact.map((x) => 1 + Math.floor(x));
+    let left = o.loop.concurrency - conc.reduce((a, b) => a + b, 0);
+    const order = exact.map((x, i) => [x - Math.floor(x), i] as const).sort((a, b) => b[0] - a[0]);
+    for (const [, i] of order) if (left-- > 0) conc[i]!++;
+    loops = conc.map((c) => ({ kind: 'closed', concurrency: c }));
+  }
+  return parts.map((p, i) => ({
+    host,
+    port: o.port,
+    path: o.path,
+    mode: o.mode,
+    addresses: p.addresses,
+    weights: weights ? p.weights : null,
+    loop: loops[i]!,
+    durationMs: o.durationMs,
+    timeoutMs: o.timeoutMs,
+    seed: ((o.seed ?? 1) + i * 7919) >>> 0,
+    idleTimeoutMs: o.idleTimeoutMs,
+  }));
+}
+
+async function resolveTarget(target: string): Promise<string> {
+  if (isIpv4(target)) return target;
+  return (await lookup(target, { family: 4 })).address;
+}
+
+function workerUrl(): URL {
+  // built: dist/src/load/worker.js; under the TypeScript test loader: src/load/worker.ts
+  return new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
+}
+
+/** Worker start-up (module loading) may take this long before the run's own clock starts. */
+const WORKER_BOOT_MS = 60_000;
+
+function runInWorkers(shares: EngineOptions[], o: LoadOptions): Promise<StatsSnapshot[]> {
+  const latest = shares.map((): ProgressCounters => ({ elapsed_ms: 0, sent: 0, ok: 0, errors: 0, inflight: 0 }));
+  const workers = shares.map((s) => new Worker(workerUrl(), { workerData: s }));
+  let progress: NodeJS.Timeout | undefined;
+  let ready = 0;
+  const timers: NodeJS.Timeout[] = [];
+  const startAll = (): void => {
+    const start: StartMessage = { type: 'start', startAtEpochMs: Date.now() + 20 };
+    for (const w of workers) w.postMessage(start);
+    if (o.onProgress) {
+      const report = o.onProgress;
+      progress = setInterval(() => {
+        report(
+          latest.reduce((a, p) => ({
+            elapsed_ms: Math.max(a.elapsed_ms, p.elapsed_ms),
+            sent: a.sent + p.sent,
+            ok: a.ok + p.ok,
+            errors: a.errors + p.errors,
+            inflight: a.inflight + p.inflight,
+          })),
+        );
+      }, 1000);
+    }
+  };
+  return Promise.all(
+    workers.map(
+      (w, i) =>
+        new Promise<StatsSnapshot>((resolve, reject) => {
+          // a worker that has not answered well after its own bound is stuck: stop it and fail the run
+          const fail = (why: string): void => {
+            reject(new Error(`load worker ${i}: ${why}`));
+          };
+          timers.push(setTimeout(() => fail(`not finished within ${WORKER_BOOT_MS + o.durationMs + o.timeoutMs} ms`), WORKER_BOOT_MS + o.durationMs + o.timeoutMs + 5000));
+          w.on('message', (m: WorkerMessage) => {
+            if (m.type === 'ready') {
+              if (++ready === workers.length) startAll();
+            } else if (m.type === 'progress') latest[i] = m.progress;
+            else if (m.type === 'done') resolve(m.snapshot);
+            else fail(m.message);
+          });
+          w.on('error', (e) => fail(e.message));
+          w.on('exit', (code) => fail(`exited with code ${code} before its result`));
+        }),
+    ),
+  ).finally(() => {
+    if (progress) clearInterval(progress);
+    for (const t of timers) clearTimeout(t);
+    for (const w of workers) void w.terminate();
+  });
+}
+
+/** Runs the load; resolves once every request has completed or timed out (at most duration + timeout + ~1 s). */
+export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  if (o.clients.addresses.length === 0) throw new RangeError('no client addresses');
+  const bad = o.clients.addresses.find((a) => !isIpv4(a));
+  if (bad !== undefined) throw new RangeError(`client address is not IPv4: "${bad}"`);
+  if (o.clients.weights && o.clients.weights.length !== o.clients.addresses.length) throw new RangeError('one weight per client address');
+  const host = await resolveTarget(o.target);
+  const shares = splitForWorkers(o, host);
+  let snaps: StatsSnapshot[];
+  if (shares.length === 1) snaps = [await runEngine({ ...shares[0]!, onProgress: o.onProgress, progressEveryMs: 1000 })];
+  else snaps = await runInWorkers(shares, o);
+  return {
+    target: o.target,
+    port: o.port,
+    path: o.path,
+    mode: o.mode,
+    loop: o.loop,
+    clients_count: o.clients.addresses.length,
+    workers: shares.length,
+    ...summarize(mergeSnapshots(snaps)),
+  };
+}
