@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { LabError } from '../lab/errors.js';
 import { TopologyError } from '../topology/errors.js';
+import { registerBench } from './commands/bench.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDispatch } from './commands/dispatch.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -9,6 +10,7 @@ import { registerExec } from './commands/exec.js';
 import { registerImages } from './commands/images.js';
 import { registerLifecycle } from './commands/lifecycle.js';
 import { registerPlan } from './commands/plan.js';
+import { registerSpread } from './commands/spread.js';
 import { registerStatus } from './commands/status.js';
 import { registerTest } from './commands/test.js';
 
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerExec(program);
   registerPlan(program);
   registerDispatch(program);
+  registerBench(program);
+  registerSpread(program);
   registerDoctor(program);
   registerImages(program);
   registerDemo(program);

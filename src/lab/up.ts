@@ -61,7 +61,7 @@ async function startServers(lab: RunningLab): Promise<void> {
   const t = lab.state.topology;
   const records = await Promise.all(
     t.servers.map((s) =>
-      lab.backend.spawn(s.name, 'http', [process.execPath, builtScript('server/responder'), '--name', s.name, '--port', String(SERVER_PORT)], {
+      lab.backend.spawn(s.name, 'http', [process.execPath, builtScript('server/http-server'), '--name', s.name, '--port', String(SERVER_PORT)], {
         logDir: logDir(lab.name),
       }),
     ),

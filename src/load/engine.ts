@@ -144,7 +144,7 @@ class Engine implements ExchangeSink {
     } else conn.destroy();
     const t = now - this.startT;
     if (p.status >= 200 && p.status < 300) this.stats.recordOk(ex.client, p.servedBy, (now - ex.t0) * 1000, t);
-    else this.stats.recordError(`http_${p.status}`, t);
+    else this.stats.recordError(`http_${p.status}`, t, undefined, ex.client);
     this.scheduler.finished();
     this.maybeFinish();
   }
@@ -156,7 +156,7 @@ class Engine implements ExchangeSink {
       ex.conn.destroy();
     }
     this.inflight--;
-    this.stats.recordError(kind, performance.now() - this.startT, code);
+    this.stats.recordError(kind, performance.now() - this.startT, code, ex.client);
     this.scheduler.finished();
     this.maybeFinish();
   }

@@ -29,6 +29,8 @@ export interface StatsSnapshot {
   histogram: string;
   /** every client address that sent a request -> server name -> ok answers */
   clients: Record<string, Record<string, number>>;
+  /** per client address: requests that ended in an error */
+  clientErrors: Record<string, number>;
   timeline: TimelinePoint[];
   /** length of the sending window */
   durationMs: number;
@@ -53,10 +55,12 @@ export class LoadStats {
   private readonly errorsByKind = new Map<string, number>();
   private readonly otherCodes = new Map<string, number>();
   private readonly perClient: (Map<string, number> | undefined)[];
+  private readonly perClientErrors: number[];
   private readonly timeline: Bucket[] = [];
 
   constructor(readonly addresses: readonly string[]) {
     this.perClient = new Array(addresses.length);
+    this.perClientErrors = new Array<number>(addresses.length).fill(0);
   }
 
   recordSent(client: number): void {
@@ -77,8 +81,9 @@ export class LoadStats {
     b.servers.set(s, (b.servers.get(s) ?? 0) + 1);
   }
 
-  recordError(kind: ErrorKind, tMs: number, code?: string): void {
+  recordError(kind: ErrorKind, tMs: number, code?: string, client?: number): void {
     this.errors++;
+    if (client !== undefined) this.perClientErrors[client]!++;
     inc(this.errorsByKind, kind);
     if (kind === 'other') inc(this.otherCodes, code ?? 'unknown');
     this.bucket(tMs).errors++;
@@ -95,7 +100,12 @@ export class LoadStats {
     this.perClient.forEach((m, i) => {
       if (m !== undefined) clients[this.addresses[i]!] = Object.fromEntries(m);
     });
+    const clientErrors: Record<string, number> = {};
+    this.perClientErrors.forEach((n, i) => {
+      if (n > 0) clientErrors[this.addresses[i]!] = n;
+    });
     return {
+      clientErrors,
       sent: this.sent,
       ok: this.ok,
       errors: this.errors,
@@ -117,7 +127,7 @@ function addCounts(into: Record<string, number>, from: Record<string, number>): 
 /** Sums snapshots of several workers (histograms added, timelines aligned on t_ms). */
 export function mergeSnapshots(snaps: readonly StatsSnapshot[]): StatsSnapshot {
   const total = newHistogram();
-  const out: StatsSnapshot = { sent: 0, ok: 0, errors: 0, errorsByKind: {}, otherCodes: {}, histogram: '', clients: {}, timeline: [], durationMs: 0, wallMs: 0 };
+  const out: StatsSnapshot = { sent: 0, ok: 0, errors: 0, errorsByKind: {}, otherCodes: {}, histogram: '', clients: {}, clientErrors: {}, timeline: [], durationMs: 0, wallMs: 0 };
   const timeline = new Map<number, TimelinePoint>();
   for (const s of snaps) {
     out.sent += s.sent;
@@ -128,6 +138,7 @@ export function mergeSnapshots(snaps: readonly StatsSnapshot[]): StatsSnapshot {
     const h = decodeFromCompressedBase64(s.histogram);
     total.add(h);
     for (const [addr, servers] of Object.entries(s.clients)) addCounts((out.clients[addr] ??= {}), servers);
+    addCounts(out.clientErrors, s.clientErrors ?? {});
     for (const p of s.timeline) {
       const q = timeline.get(p.t_ms) ?? { t_ms: p.t_ms, ok: 0, errors: 0, servers: {} };
       q.ok += p.ok;
@@ -165,6 +176,8 @@ export interface StatsSummary {
   /** per server: 2xx answers and distinct client addresses answered */
   servers: Record<string, { requests: number; clients: number }>;
   clients: Record<string, Record<string, number>>;
+  /** per client address: requests that ended in an error (addresses without errors left out) */
+  client_errors: Record<string, number>;
   timeline: TimelinePoint[];
 }
 
@@ -206,6 +219,7 @@ export function summarize(s: StatsSnapshot): StatsSummary {
     latency_ms: latencyOf(decodeFromCompressedBase64(s.histogram)),
     servers,
     clients: s.clients,
+    client_errors: s.clientErrors,
     timeline: s.timeline,
   };
 }

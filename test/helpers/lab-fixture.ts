@@ -2,6 +2,7 @@
 import type { Test } from 'tap';
 import { dispatchFunction } from '../../src/dispatch/registry.js';
 import { changeAlive, dispatchState } from '../../src/lab/dispatch-control.js';
+import { readCounters, type NodeCounters } from '../../src/lab/counters.js';
 import { downLab } from '../../src/lab/down.js';
 import type { RunningLab } from '../../src/lab/running-lab.js';
 import { upLab } from '../../src/lab/up.js';
@@ -66,3 +67,21 @@ export async function udpBurst(lab: RunningLab, froms: string[]): Promise<number
 }
 
 export { changeAlive };
+
+export function packets(c: NodeCounters, comment: string): number {
+  return c.rules.filter((r) => r.comment === comment).reduce((sum, r) => sum + r.packets, 0);
+}
+
+/** Per-server packet counts the dispatch rules (routing) or local filters (broadcast) saw. */
+export async function perServerCounts(lab: RunningLab): Promise<Record<string, number>> {
+  const t = lab.state.topology;
+  const out: Record<string, number> = {};
+  if (t.scheme === 'routing') {
+    const c = await readCounters(lab, 'dispatcher');
+    for (const s of t.servers) out[s.name] = packets(c, `to ${s.name}`);
+  } else {
+    for (const s of t.servers) out[s.name] = packets(await readCounters(lab, s.name), `accept: hash names ${s.name}`);
+  }
+  return out;
+}
+

@@ -1,35 +1,18 @@
 // ONE-IP dataplane on real kernels: every client address lands on the server the model predicts, in both schemes and both functions.
 import t from 'tap';
 import { paperSingleFailure } from '../../src/dispatch/modulo.js';
-import { readCounters, type NodeCounters } from '../../src/lab/counters.js';
+import { readCounters } from '../../src/lab/counters.js';
 import type { RunningLab } from '../../src/lab/running-lab.js';
 import { ipToInt } from '../../src/net/ipv4.js';
 import { dispatchState } from '../../src/lab/dispatch-control.js';
 import { GHOST_SENT_COMMENT } from '../../src/schemes/base.js';
 import { planLab } from '../../src/schemes/plan-lab.js';
-import { backendCases, changeAlive, clientAddresses, ghostMap, predicted, startLab, udpBurst } from '../helpers/lab-fixture.js';
+import { backendCases, changeAlive, clientAddresses, packets, perServerCounts, ghostMap, predicted, startLab, udpBurst } from '../helpers/lab-fixture.js';
 
 const POPULATION = '198.18.128.0/17';
 
-function packets(c: NodeCounters, comment: string): number {
-  return c.rules.filter((r) => r.comment === comment).reduce((sum, r) => sum + r.packets, 0);
-}
-
 function mismatches(lab: RunningLab, answers: Map<string, string>): string[] {
   return [...answers].filter(([from, server]) => server !== predicted(lab, from)).map(([from, server]) => `${from}: ${server}, model ${predicted(lab, from)}`);
-}
-
-/** Per-server packet counts the dispatch rules (routing) or local filters (broadcast) saw. */
-async function perServerCounts(lab: RunningLab): Promise<Record<string, number>> {
-  const t = lab.state.topology;
-  const out: Record<string, number> = {};
-  if (t.scheme === 'routing') {
-    const c = await readCounters(lab, 'dispatcher');
-    for (const s of t.servers) out[s.name] = packets(c, `to ${s.name}`);
-  } else {
-    for (const s of t.servers) out[s.name] = packets(await readCounters(lab, s.name), `accept: hash names ${s.name}`);
-  }
-  return out;
 }
 
 const combos = [

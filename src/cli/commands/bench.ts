@@ -1,0 +1,60 @@
+// `lab bench`: HTTP load through the ghost from many client addresses; per-server table, JSON and HTML reports.
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { runBench, type BenchFlags } from '../../lab/bench.js';
+import { RunningLab } from '../../lab/running-lab.js';
+import type { BenchResult } from '../../report/bench-result.js';
+import { printJson, table } from '../output.js';
+import { progress } from '../spinner.js';
+
+const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+
+export function printBench(r: BenchResult): void {
+  const loop = r.loop.kind === 'open' ? `rate ${r.loop.rate}/s` : `concurrency ${r.loop.concurrency}`;
+  console.log(`${r.lab}: ${r.scheme} scheme, ${r.function} function, ${r.backend}; ${r.mode} mode, ${loop}, ${r.clients_count} client addresses, ${r.duration_s.toFixed(1)} s`);
+  const l = r.latency_ms;
+  console.log(`requests: ${r.requests.sent} sent, ${r.requests.ok} ok, ${r.requests.errors} errors; ${r.throughput_rps.toFixed(0)} req/s; mismatches ${r.mismatches}; fairness ${r.fairness.toFixed(3)}`);
+  console.log(`latency ms: p50 ${l.p50}  p90 ${l.p90}  p99 ${l.p99}  p99.9 ${l.p999}  max ${l.max}`);
+  const errors = Object.entries(r.errors_by_kind).filter(([, n]) => n > 0);
+  if (errors.length) console.log(`errors: ${errors.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  const total = Object.values(r.servers).reduce((a, s) => a + s.requests, 0) || 1;
+  const rows = Object.entries(r.servers).map(([name, s]) => {
+    const home = r.errors_by_home[name];
+    return [name, s.requests, pct(s.requests / total), pct(s.predicted_share), s.clients, home ? home.errors : 0];
+  });
+  console.log(table(['server', 'requests', 'share', 'model share', 'clients', 'errors of its clients'], rows));
+}
+
+export function registerBench(program: Command): void {
+  program
+    .command('bench')
+    .description('HTTP load through the ghost from many client addresses, held to the dispatch model')
+    .option('--name <name>', 'lab name')
+    .option('--target <address>', 'address to load (default: the ghost)')
+    .option('--port <port>', 'TCP port', '80')
+    .option('--duration <time>', 'how long: 500ms, 10s, 1m', '10s')
+    .option('--rate <r>', 'open loop: requests per second (latency from the intended send time)')
+    .option('--concurrency <c>', 'closed loop: requests in flight (default 32 when no --rate)')
+    .option('--mode <mode>', 'close (a connection per request) or keepalive', 'close')
+    .option('--clients <n>', 'distinct client addresses from the population', '1000')
+    .option('--skew <skew>', 'uniform, or zipf:S (some clients far busier than others)')
+    .option('--clients-from <file>', 'client addresses, one per line (e.g. from an access log)')
+    .option('--bytes <n>', 'GET /bytes/N: responses of N bytes')
+    .option('--timeout <time>', 'per-request timeout', '2s')
+    .option('--workers <w>', 'generator threads')
+    .option('--seed <seed>', 'seed of the client address draw')
+    .option('--json', 'print the result as JSON')
+    .option('--html <file>', 'write a self-contained HTML report')
+    .action(async (opts: BenchFlags & { name?: string; json?: boolean; html?: string }) => {
+      const lab = await RunningLab.open(opts.name);
+      const spin = progress(`bench on ${lab.name}`);
+      const result = await runBench(lab, opts, (p) => spin.step(`bench: ${(p.elapsed_ms / 1000).toFixed(0)} s, ${p.sent} sent, ${p.ok} ok, ${p.errors} errors, ${p.rps.toFixed(0)} req/s`));
+      spin.succeed(`bench: ${result.requests.ok} ok, ${result.requests.errors} errors, ${result.mismatches} mismatches`);
+      if (opts.html) {
+        const { renderBenchHtml } = await import('../../report/html.js');
+        await writeFile(opts.html, renderBenchHtml(result));
+      }
+      if (opts.json) printJson(result);
+      else printBench(result);
+    });
+}

@@ -1,0 +1,127 @@
+// `lab bench`: runs the load generator inside the client node against the ghost and measures the cluster against the model.
+import { copyFile, readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { dispatchFunction } from '../dispatch/registry.js';
+import { LoadUsageError } from '../load/errors.js';
+import { parseLoadArgs } from '../load/options.js';
+import type { LoadResult } from '../load/run-load.js';
+import type { BenchResult } from '../report/bench-result.js';
+import { benchMetrics } from './bench-metrics.js';
+import { dispatchState } from './dispatch-control.js';
+import { LabError, UsageError } from './errors.js';
+import { builtScript, labDir, logDir } from './paths.js';
+import type { RunningLab } from './running-lab.js';
+
+export interface BenchFlags {
+  target?: string;
+  port?: string;
+  duration?: string;
+  rate?: string;
+  concurrency?: string;
+  mode?: string;
+  clients?: string;
+  skew?: string;
+  clientsFrom?: string;
+  bytes?: string;
+  timeout?: string;
+  workers?: string;
+  seed?: string;
+}
+
+export interface BenchProgress {
+  elapsed_ms: number;
+  sent: number;
+  ok: number;
+  errors: number;
+  rps: number;
+}
+
+/** The generator's argv; flags are checked here, on the host, with the generator's own parser (exit 2 on bad ones). */
+export async function generatorArgs(lab: RunningLab, f: BenchFlags): Promise<string[]> {
+  const t = lab.state.topology;
+  const flags: [string, string | undefined][] = [
+    ['target', f.target ?? t.ghost],
+    ['port', f.port ?? '80'],
+    ['duration', f.duration ?? '10s'],
+    ['mode', f.mode ?? 'close'],
+    ['rate', f.rate],
+    ['concurrency', f.concurrency ?? (f.rate === undefined ? '32' : undefined)],
+    ['skew', f.skew],
+    ['bytes', f.bytes],
+    ['timeout', f.timeout],
+    ['workers', f.workers],
+    ['seed', f.seed],
+    ['clients', f.clients ?? (f.clientsFrom === undefined ? '1000' : undefined)],
+  ];
+  if (f.clientsFrom !== undefined) {
+    // the file is copied into the lab's folder, which every backend's client node can read
+    const copy = join(labDir(lab.name), `clients-${basename(f.clientsFrom)}`);
+    await copyFile(f.clientsFrom, copy).catch((e: NodeJS.ErrnoException) => {
+      throw new UsageError(`--clients-from: cannot read ${f.clientsFrom}: ${e.code ?? e.message}`);
+    });
+    flags.push(['clients-from', copy]);
+  } else flags.push(['population', t.clientPopulation]);
+  // --flag=value, so that a value such as -5 is read as a value (and refused as one)
+  const argv = flags.filter(([, v]) => v !== undefined).map(([k, v]) => `--${k}=${v}`);
+  try {
+    parseLoadArgs(argv);
+  } catch (err) {
+    if (err instanceof LoadUsageError) throw new UsageError(err.message.replace(/^load: /, ''));
+    throw err;
+  }
+  return argv;
+}
+
+/** Runs the generator as a tracked process in the client node, reporting its progress lines, and returns its result. */
+async function runGenerator(lab: RunningLab, argv: string[], onProgress: (p: BenchProgress) => void): Promise<LoadResult> {
+  const name = `load-${Date.now()}`;
+  const record = await lab.backend.spawn('client', name, [process.execPath, builtScript('load/main'), ...argv, '--json', '--progress'], { logDir: logDir(lab.name) });
+  let seen = 0;
+  const lines = async (): Promise<string[]> => (await readFile(record.logFile, 'utf8').catch(() => '')).split('\n');
+  while (await lab.backend.isRunning(record)) {
+    const all = await lines();
+    for (const line of all.slice(seen, -1)) if (line.startsWith('{"progress"')) onProgress(JSON.parse(line).progress as BenchProgress);
+    seen = Math.max(seen, all.length - 1);
+    await sleep(250);
+  }
+  const result = (await lines()).filter((l) => l.startsWith('{') && !l.startsWith('{"progress"')).at(-1);
+  if (!result) throw new LabError(`the load generator in the client ended without a result (log: ${record.logFile}): ${(await lines()).slice(-5).join(' | ')}`);
+  return JSON.parse(result) as LoadResult;
+}
+
+export async function runBench(lab: RunningLab, flags: BenchFlags, onProgress: (p: BenchProgress) => void = () => {}): Promise<BenchResult> {
+  const argv = await generatorArgs(lab, flags);
+  const clients = parseLoadArgs(argv).load.clients;
+  const t = lab.state.topology;
+  const state = dispatchState(lab);
+  const fn = dispatchFunction(t.dispatch.function, { buckets: t.dispatch.buckets });
+  const load = await runGenerator(lab, argv, onProgress);
+  const metrics = benchMetrics(load, clients, fn, state, t.servers.map((s) => s.name));
+  return {
+    lab: lab.name,
+    scheme: t.scheme,
+    function: t.dispatch.function,
+    backend: lab.state.backend,
+    target: load.target,
+    mode: load.mode,
+    loop: load.loop,
+    duration_s: load.duration_s,
+    clients_count: load.clients_count,
+    requests: load.requests,
+    errors_by_kind: load.errors_by_kind,
+    mismatches: metrics.mismatches,
+    throughput_rps: load.throughput_rps,
+    latency_ms: {
+      p50: load.latency_ms.p50 ?? 0,
+      p90: load.latency_ms.p90 ?? 0,
+      p99: load.latency_ms.p99 ?? 0,
+      p999: load.latency_ms.p999 ?? 0,
+      max: load.latency_ms.max ?? 0,
+    },
+    servers: metrics.servers,
+    fairness: metrics.fairness,
+    errors_by_home: metrics.errors_by_home,
+    timeline: load.timeline,
+  };
+}

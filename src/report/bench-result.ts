@@ -1,0 +1,39 @@
+// The result of `lab bench --json`: run settings, request counts, latency, per-server distribution and a 100 ms timeline.
+
+export type BenchLoop = { kind: 'open'; rate: number } | { kind: 'closed'; concurrency: number };
+
+export interface BenchServer {
+  requests: number;
+  clients: number;
+  /** The model's share of requests for this client set, 0..1. */
+  predicted_share: number;
+}
+
+export interface BenchTimelinePoint {
+  t_ms: number;
+  ok: number;
+  errors: number;
+  servers: Record<string, number>;
+}
+
+export interface BenchResult {
+  lab: string;
+  scheme: 'routing' | 'broadcast';
+  function: 'modulo' | 'table';
+  backend: string;
+  target: string;
+  mode: 'close' | 'keepalive';
+  loop: BenchLoop;
+  duration_s: number;
+  clients_count: number;
+  requests: { sent: number; ok: number; errors: number };
+  errors_by_kind: Record<string, number>;
+  mismatches: number;
+  throughput_rps: number;
+  latency_ms: { p50: number; p90: number; p99: number; p999: number; max: number };
+  servers: Record<string, BenchServer>;
+  /** Jain's index over servers' requests. */
+  fairness: number;
+  errors_by_home: Record<string, { ok: number; errors: number }>;
+  timeline: BenchTimelinePoint[];
+}
