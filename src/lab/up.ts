@@ -4,10 +4,9 @@ import { planLab } from '../schemes/plan-lab.js';
 import type { Topology } from '../topology/types.js';
 import { chooseBackend, openBackend } from './backend-choice.js';
 import { labSpec } from './lab-spec.js';
-import { builtScript, logDir } from './paths.js';
 import { RunningLab } from './running-lab.js';
 import { claimLab, removeLabDir, writeState, type LabState } from './state.js';
-import { waitFor } from './wait.js';
+import { startServers } from './servers.js';
 
 export interface UpOptions {
   name?: string;
@@ -16,7 +15,7 @@ export interface UpOptions {
   onStep?: (text: string) => void;
 }
 
-export const SERVER_PORT = 80;
+export { SERVER_PORT } from './servers.js';
 
 export async function upLab(t: Topology, topologyFile: string, options: UpOptions = {}): Promise<RunningLab> {
   const name = options.name ?? t.name;
@@ -54,25 +53,4 @@ export async function upLab(t: Topology, topologyFile: string, options: UpOption
     await removeLabDir(name);
     throw err;
   }
-}
-
-/** Starts the responder on every server, then waits until each answers on its primary address. */
-async function startServers(lab: RunningLab): Promise<void> {
-  const t = lab.state.topology;
-  const records = await Promise.all(
-    t.servers.map((s) =>
-      lab.backend.spawn(s.name, 'http', [process.execPath, builtScript('server/http-server'), '--name', s.name, '--port', String(SERVER_PORT)], {
-        logDir: logDir(lab.name),
-      }),
-    ),
-  );
-  lab.state.processes.push(...records);
-  await writeState(lab.state);
-  const urls = t.servers.map((s) => `http://${s.address}:${SERVER_PORT}/health`);
-  await waitFor(
-    `the HTTP servers of ${t.servers.map((s) => s.name).join(', ')} to answer`,
-    async () => ((await lab.probe(t.router.name, urls, [], 1000)).every((r) => r.ok) ? true : undefined),
-    15000,
-    100,
-  );
 }

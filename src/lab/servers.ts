@@ -1,0 +1,40 @@
+// The HTTP server of each server node: started by the lab after wiring (and again on revive), tracked by pid, awaited until it answers.
+import type { ProcessRecord } from '../backends/backend.js';
+import type { ServerNode } from '../topology/types.js';
+import { builtScript, logDir } from './paths.js';
+import type { RunningLab } from './running-lab.js';
+import { writeState } from './state.js';
+import { waitFor } from './wait.js';
+
+export const SERVER_PORT = 80;
+export const SERVER_PROCESS = 'http';
+
+/** The command that serves HTTP on a server node. */
+export function serverCommand(server: ServerNode): string[] {
+  return [process.execPath, builtScript('server/http-server'), '--name', server.name, '--port', String(SERVER_PORT)];
+}
+
+/** Starts one server's HTTP server and records it in the lab's state (the caller writes the state). */
+export async function startServer(lab: RunningLab, server: ServerNode): Promise<ProcessRecord> {
+  const record = await lab.backend.spawn(server.name, SERVER_PROCESS, serverCommand(server), { logDir: logDir(lab.name) });
+  lab.state.processes = [...lab.state.processes.filter((p) => !(p.node === server.name && p.name === SERVER_PROCESS)), record];
+  return record;
+}
+
+/** Waits until each server answers /health on its primary address (asked from the router, inside the lab). */
+export async function waitServersAnswer(lab: RunningLab, servers: ServerNode[], timeoutMs = 15000): Promise<void> {
+  const urls = servers.map((s) => `http://${s.address}:${SERVER_PORT}/health`);
+  await waitFor(
+    `the HTTP servers of ${servers.map((s) => s.name).join(', ')} to answer`,
+    async () => ((await lab.probe(lab.state.topology.router.name, urls, [], 1000)).every((r) => r.ok) ? true : undefined),
+    timeoutMs,
+    100,
+  );
+}
+
+export async function startServers(lab: RunningLab): Promise<void> {
+  const servers = lab.state.topology.servers;
+  await Promise.all(servers.map((s) => startServer(lab, s)));
+  await writeState(lab.state);
+  await waitServersAnswer(lab, servers);
+}
