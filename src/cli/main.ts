@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { LabError } from '../lab/errors.js';
 import { TopologyError } from '../topology/errors.js';
 import { registerBench } from './commands/bench.js';
+import { registerCompose } from './commands/compose.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDispatch } from './commands/dispatch.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerExec(program);
   registerPlan(program);
+  registerCompose(program);
   registerDispatch(program);
   registerBench(program);
   registerSpread(program);
