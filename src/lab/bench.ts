@@ -1,5 +1,5 @@
 // `lab bench`: runs the load generator inside the client node against the ghost and measures the cluster against the model.
-import { copyFile, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dispatchFunction } from '../dispatch/registry.js';
@@ -12,6 +12,7 @@ import { dispatchState } from './dispatch-control.js';
 import { LabError, UsageError } from './errors.js';
 import { builtScript, labDir, logDir } from './paths.js';
 import type { RunningLab } from './running-lab.js';
+import { bytesDir } from './servers.js';
 
 export interface BenchFlags {
   target?: string;
@@ -62,6 +63,7 @@ export async function generatorArgs(lab: RunningLab, f: BenchFlags): Promise<str
     });
     flags.push(['clients-from', copy]);
   } else flags.push(['population', t.clientPopulation]);
+  if (t.server === 'nginx' && f.bytes !== undefined && /^\d+$/.test(f.bytes)) await nginxBytesFile(lab.name, Number(f.bytes));
   // --flag=value, so that a value such as -5 is read as a value (and refused as one)
   const argv = flags.filter(([, v]) => v !== undefined).map(([k, v]) => `--${k}=${v}`);
   try {
@@ -71,6 +73,14 @@ export async function generatorArgs(lab: RunningLab, f: BenchFlags): Promise<str
     throw err;
   }
   return argv;
+}
+
+/** nginx serves /bytes/N from a file of N bytes: made (sparse) before the run. */
+async function nginxBytesFile(lab: string, n: number): Promise<void> {
+  const file = join(bytesDir(lab), String(n));
+  await mkdir(bytesDir(lab), { recursive: true });
+  await writeFile(file, '');
+  await truncate(file, n);
 }
 
 /** Runs the generator as a tracked process in the client node, reporting its progress lines, and returns its result. */

@@ -1,7 +1,9 @@
 // The HTTP server of each server node: started by the lab after wiring (and again on revive), tracked by pid, awaited until it answers.
 import type { ProcessRecord } from '../backends/backend.js';
 import type { ServerNode } from '../topology/types.js';
-import { builtScript, logDir } from './paths.js';
+import { join } from 'node:path';
+import { nginxCommand } from '../server/nginx-config.js';
+import { builtScript, labDir, logDir } from './paths.js';
 import type { RunningLab } from './running-lab.js';
 import { writeState } from './state.js';
 import { waitFor } from './wait.js';
@@ -9,14 +11,22 @@ import { waitFor } from './wait.js';
 export const SERVER_PORT = 80;
 export const SERVER_PROCESS = 'http';
 
-/** The command that serves HTTP on a server node. */
-export function serverCommand(server: ServerNode): string[] {
+/** Where nginx finds the files it serves at /bytes/N (the lab's folder: every backend's nodes can read it). */
+export function bytesDir(lab: string): string {
+  return join(labDir(lab), 'bytes');
+}
+
+/** The command that serves HTTP on a server node: the lab's Node.js server, or nginx (topology field `server`). */
+export function serverCommand(lab: RunningLab, server: ServerNode): string[] {
+  if (lab.state.topology.server === 'nginx') {
+    return nginxCommand({ name: server.name, port: SERVER_PORT, runDir: join(labDir(lab.name), `nginx-${server.name}`), bytesDir: bytesDir(lab.name) });
+  }
   return [process.execPath, builtScript('server/http-server'), '--name', server.name, '--port', String(SERVER_PORT)];
 }
 
 /** Starts one server's HTTP server and records it in the lab's state (the caller writes the state). */
 export async function startServer(lab: RunningLab, server: ServerNode): Promise<ProcessRecord> {
-  const record = await lab.backend.spawn(server.name, SERVER_PROCESS, serverCommand(server), { logDir: logDir(lab.name) });
+  const record = await lab.backend.spawn(server.name, SERVER_PROCESS, serverCommand(lab, server), { logDir: logDir(lab.name) });
   lab.state.processes = [...lab.state.processes.filter((p) => !(p.node === server.name && p.name === SERVER_PROCESS)), record];
   return record;
 }
