@@ -30,6 +30,8 @@ export interface BenchFlags {
   seed?: string;
 }
 
+let runs = 0;
+
 export interface BenchProgress {
   elapsed_ms: number;
   sent: number;
@@ -85,7 +87,7 @@ async function nginxBytesFile(lab: string, n: number): Promise<void> {
 
 /** Runs the generator as a tracked process in the client node, reporting its progress lines, and returns its result. */
 async function runGenerator(lab: RunningLab, argv: string[], onProgress: (p: BenchProgress) => void): Promise<LoadResult> {
-  const name = `load-${Date.now()}`;
+  const name = `load-${Date.now()}-${++runs}`;
   const record = await lab.backend.spawn('client', name, [process.execPath, builtScript('load/main'), ...argv, '--json', '--progress'], { logDir: logDir(lab.name) });
   let seen = 0;
   const lines = async (): Promise<string[]> => (await readFile(record.logFile, 'utf8').catch(() => '')).split('\n');

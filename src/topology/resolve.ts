@@ -249,6 +249,7 @@ function build(
     dispatch: { function: raw.dispatch.function, buckets: raw.dispatch.buckets },
     redirects: raw.redirects,
     arp: raw.arp,
+    server: raw.server,
     nodes: [client, router, ...dispatchers, ...servers],
     servers,
     dispatchers,

@@ -10,7 +10,10 @@ export const REDIRECTS = ['suppress', 'allow'] as const;
 export const ARP_MODES = ['ghost1', 'direct'] as const;
 
 /** Defaults of the optional fields (DESIGN.md "Default address plan"); ghost1 and dispatchers depend on others. */
+export const SERVER_KINDS = ['node', 'nginx'] as const;
+
 export const DEFAULTS = {
+  server: 'node',
   backend: 'auto',
   ghost: '10.0.0.100',
   lan: '10.0.1.0/24',
@@ -113,6 +116,7 @@ export const topologySchema = z.strictObject(
     redirects: oneOf(REDIRECTS).default(DEFAULTS.redirects),
     arp: oneOf(ARP_MODES).default(DEFAULTS.arp),
     ghost1: ipv4.optional(),
+    server: oneOf(SERVER_KINDS).default(DEFAULTS.server),
   },
   { error: expected('a mapping of topology fields') },
 );

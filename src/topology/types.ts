@@ -69,6 +69,8 @@ export interface Topology {
   redirects: 'suppress' | 'allow';
   /** broadcast scheme: broadcast neighbour entry on ghost1 (paper 5.1) or on the ghost itself */
   arp: 'ghost1' | 'direct';
+  /** the HTTP server on every server node: the lab's own Node.js server, or Debian's nginx */
+  server: 'node' | 'nginx';
   nodes: LabNode[];
   servers: ServerNode[];
   /** dispatcher nodes (routing scheme: 1 or 2; broadcast scheme: none) */
