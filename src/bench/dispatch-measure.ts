@@ -4,6 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assertOk } from '../backends/backend.js';
 import { builtScript } from '../lab/paths.js';
+import { parseSnmpAll } from '../lab/counters.js';
 import type { RunningLab } from '../lab/running-lab.js';
 import { nthAddress, parseCidr, intToIp } from '../net/ipv4.js';
 import type { FloodResult } from './udp-flood.js';
@@ -39,19 +40,6 @@ const SINK_TABLE = 'benchdsp_sink';
 
 export function taskset(): boolean {
   return spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
-}
-
-/** Every /proc/net/snmp counter as "Proto.Field". */
-export function parseSnmpAll(text: string): Record<string, number> {
-  const lines = text.trim().split('\n');
-  const all: Record<string, number> = {};
-  for (let i = 0; i + 1 < lines.length; i += 2) {
-    const head = lines[i]!.split(/\s+/);
-    const vals = lines[i + 1]!.split(/\s+/);
-    const proto = head[0]!.replace(':', '');
-    head.slice(1).forEach((h, j) => (all[`${proto}.${h}`] = Number(vals[j + 1])));
-  }
-  return all;
 }
 
 async function snmp(lab: RunningLab, node: string): Promise<Record<string, number>> {

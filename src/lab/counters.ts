@@ -46,8 +46,8 @@ export function parseNftJson(text: string): RuleCounter[] {
   return out;
 }
 
-/** /proc/net/snmp: pairs of header and value lines per protocol. */
-export function parseSnmp(text: string): Record<string, number> {
+/** Every /proc/net/snmp counter as "Proto.Field" (the file has pairs of header and value lines per protocol). */
+export function parseSnmpAll(text: string): Record<string, number> {
   const lines = text.trim().split('\n');
   const all: Record<string, number> = {};
   for (let i = 0; i + 1 < lines.length; i += 2) {
@@ -56,6 +56,12 @@ export function parseSnmp(text: string): Record<string, number> {
     const proto = head[0]!.replace(':', '');
     head.slice(1).forEach((h, j) => (all[`${proto}.${h}`] = Number(vals[j + 1])));
   }
+  return all;
+}
+
+/** The /proc/net/snmp counters `lab counters` shows. */
+export function parseSnmp(text: string): Record<string, number> {
+  const all = parseSnmpAll(text);
   return Object.fromEntries(SNMP_FIELDS.filter((f) => f in all).map((f) => [f, all[f]!]));
 }
 

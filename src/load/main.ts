@@ -1,10 +1,9 @@
 // CLI: node dist/src/load/main.js --target ... --json -> one JSON result on stdout; usage errors exit 2.
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { ProgressCounters } from './engine.js';
 import { LoadUsageError } from './errors.js';
 import { parseLoadArgs, USAGE } from './options.js';
 import { runLoad, type LoadResult } from './run-load.js';
+import { isMainModule } from '../util/main-module.js';
 
 /** A short human-readable report (without --json). */
 export function formatResult(r: LoadResult): string {
@@ -57,16 +56,7 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-function isMainModule(): boolean {
-  if (!process.argv[1]) return false;
-  try {
-    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMainModule()) {
+if (isMainModule(import.meta.url)) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

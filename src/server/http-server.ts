@@ -1,9 +1,8 @@
 // The lab's HTTP server on each server node: GET / (name + X-Served-By), /bytes/N, /health; CLI when run directly.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { realpathSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { isMainModule } from '../util/main-module.js';
 
 /** Largest body GET /bytes/N will send: 100 MiB. */
 export const MAX_BYTES = 100 * 1024 * 1024;
@@ -129,16 +128,7 @@ async function main(argv: string[]): Promise<void> {
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => void running.close().then(() => process.exit(0)));
 }
 
-function isMainModule(): boolean {
-  if (!process.argv[1]) return false;
-  try {
-    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMainModule()) {
+if (isMainModule(import.meta.url)) {
   main(process.argv.slice(2)).catch((e: unknown) => {
     console.error(`http-server: ${(e as Error).message}`);
     process.exit(1);
