@@ -75,6 +75,10 @@ export interface Backend {
   stop(record: ProcessRecord, timeoutMs?: number): Promise<void>;
   /** Sets a node's interface administratively up or down. */
   setLink(node: string, ifname: string, up: boolean): Promise<void>;
+  /** Failure hook, as a crashed machine: every process of the node dies at once and its links drop. */
+  kill?(node: string): Promise<void>;
+  /** Brings a killed node back with its links (not its plan or processes: the caller re-applies and restarts them). */
+  revive?(node: string): Promise<void>;
   /** Removes everything of the lab; fine when nothing is left. */
   destroy(): Promise<void>;
 }

@@ -2,7 +2,9 @@
 import { cleanDockerLabs, listDockerLabs } from '../backends/docker/clean.js';
 import { dockerAvailable } from '../backends/docker/engine.js';
 import { cleanNetnsLabs, listNetnsLabs } from '../backends/netns/clean.js';
+import { stopWatchd } from '../watchd/control.js';
 import { openBackend } from './backend-choice.js';
+import { LabError } from './errors.js';
 import { checkLabName, listLabNames, readState, removeLabDir } from './state.js';
 
 /** Removes the named lab; returns false when there was nothing to remove. */
@@ -16,6 +18,8 @@ export async function downLab(name: string): Promise<boolean> {
     return false;
   }
   if (state) {
+    // watchd first, so it does not react to servers going away
+    await stopWatchd(state).catch(() => {});
     const backend = openBackend(state.backend, name);
     for (const p of state.processes) await backend.stop(p, 2000).catch(() => {});
     await backend.destroy();
@@ -29,7 +33,10 @@ export async function downLab(name: string): Promise<boolean> {
 /** Removes every lab and every leftover of a crashed one, found by state folder and by name prefix. */
 export async function cleanAll(): Promise<string[]> {
   const names = new Set([...(await listLabNames()), ...(await listNetnsLabs()), ...(await dockerLabs())]);
-  for (const name of names) await downLab(name);
+  // one lab that cannot be removed (say, a Docker network the engine will not let go) does not stop the others
+  const failed: string[] = [];
+  for (const name of names) await downLab(name).catch((err: Error) => failed.push(`${name}: ${err.message}`));
+  if (failed.length > 0) throw new LabError(`could not remove every lab:\n${failed.join('\n')}`);
   return [...names].sort();
 }
 

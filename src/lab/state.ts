@@ -1,9 +1,34 @@
 // The record of a running lab, kept on disk so any later command in another process finds it.
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProcessRecord } from '../backends/backend.js';
 import type { Topology } from '../topology/types.js';
 import { LabError, UsageError } from './errors.js';
 import { labDir, logDir, stateFile, stateRoot } from './paths.js';
+
+/** watchd, the failure detector: a host process (not in any node), tracked by pid and start time. */
+export interface WatchdRecord {
+  pid: number;
+  /** /proc/PID/stat start time, so a recycled pid is never mistaken for it */
+  startTime: string;
+  argv: string[];
+  /** the daemon's own output (errors) */
+  logFile: string;
+  /** its events, one JSON object a line */
+  eventsFile: string;
+  intervalMs: number;
+  misses: number;
+  startedAt: string;
+  /** servers watchd took out of the dispatch function; it puts back only these */
+  down: string[];
+}
+
+/** A failure injected with `lab kill|stop|link`; `lab revive` (or `link up`) clears it. */
+export interface NodeFailure {
+  kind: 'killed' | 'stopped' | 'link-down';
+  since: string;
+}
 
 export interface LabState {
   name: string;
@@ -18,6 +43,14 @@ export interface LabState {
   createdAt: string;
   /** pid of the `lab up` that created it */
   ownerPid: number;
+  /** the failure detector, when it runs */
+  watchd?: WatchdRecord;
+  /** routing scheme: the dispatcher the router sends ghost packets to (default: the first) */
+  activeDispatcher?: string;
+  /** nodes with an injected failure */
+  failures?: Record<string, NodeFailure>;
+  /** nodes with injected packet loss: percent dropped on their LAN interface, each way */
+  loss?: Record<string, number>;
 }
 
 export const LAB_NAME = /^[a-z][a-z0-9]{0,9}$/;
@@ -42,7 +75,7 @@ export async function claimLab(name: string): Promise<void> {
 }
 
 export async function writeState(state: LabState): Promise<void> {
-  const tmp = `${stateFile(state.name)}.tmp`;
+  const tmp = `${stateFile(state.name)}.${process.pid}.tmp`;
   await writeFile(tmp, JSON.stringify(state, null, 2));
   await rename(tmp, stateFile(state.name));
 }
@@ -82,4 +115,64 @@ export async function findLab(name?: string): Promise<LabState> {
   if (names.length === 0) throw new LabError('no lab is running: start one with `./lab up -t topologies/routing.yaml`');
   if (names.length > 1) throw new UsageError(`several labs are running (${names.join(', ')}): say which with --name`);
   return findLab(names[0]);
+}
+
+function lockFile(name: string): string {
+  return join(labDir(name), 'state.lock');
+}
+
+/** Whether the process that wrote a lock file is gone (the lock is then stale). */
+async function lockIsStale(file: string): Promise<boolean> {
+  const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+  if (!Number.isInteger(pid) || pid <= 0) return false; // being written right now
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+async function acquireLock(name: string, timeoutMs: number): Promise<void> {
+  const file = lockFile(name);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const handle = await open(file, 'wx');
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.close();
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new LabError(`lab "${name}" is gone (its state folder was removed)`);
+      if (code !== 'EEXIST') throw err;
+    }
+    if (await lockIsStale(file)) await rm(file, { force: true });
+    else if (Date.now() > deadline) throw new LabError(`the state of lab "${name}" stayed locked for ${timeoutMs} ms (${file})`);
+    else await sleep(5);
+  }
+}
+
+/**
+ * Runs fn while holding the lab's state lock (a file created exclusively, naming our pid), so read-change-write
+ * sequences of different processes (watchd, kill, revive) never lose each other's changes. Not re-entrant.
+ */
+export async function withStateLock<T>(name: string, fn: () => Promise<T>, timeoutMs = 15000): Promise<T> {
+  await acquireLock(name, timeoutMs);
+  try {
+    return await fn();
+  } finally {
+    await rm(lockFile(name), { force: true });
+  }
+}
+
+/** Reads the state, lets `change` edit it, writes it back: all under the lock. */
+export async function updateState(name: string, change: (state: LabState) => void | Promise<void>): Promise<LabState> {
+  return withStateLock(name, async () => {
+    const state = await readState(name);
+    if (!state) throw new LabError(`no lab named "${name}" is running`);
+    await change(state);
+    await writeState(state);
+    return state;
+  });
 }

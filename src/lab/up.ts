@@ -5,8 +5,9 @@ import type { Topology } from '../topology/types.js';
 import { chooseBackend, openBackend } from './backend-choice.js';
 import { labSpec } from './lab-spec.js';
 import { RunningLab } from './running-lab.js';
-import { claimLab, removeLabDir, writeState, type LabState } from './state.js';
+import { claimLab, removeLabDir, updateState, writeState, type LabState } from './state.js';
 import { startServers } from './servers.js';
+import { startWatchd, stopWatchd } from '../watchd/control.js';
 
 export interface UpOptions {
   name?: string;
@@ -45,10 +46,14 @@ export async function upLab(t: Topology, topologyFile: string, options: UpOption
     await Promise.all(plan.nodes.map((p) => lab.applySteps(p.node, p.steps)));
     step(`starting HTTP servers on ${t.servers.length} servers`);
     await startServers(lab);
-    state.phase = 'up';
-    await writeState(state);
+    if (t.watchd.enabled) {
+      step(`starting watchd (a probe round every ${t.watchd.intervalMs} ms, ${t.watchd.misses} misses to fail)`);
+      await startWatchd(lab);
+    }
+    Object.assign(state, await updateState(name, (s) => void (s.phase = 'up')));
     return lab;
   } catch (err) {
+    await stopWatchd(state).catch(() => {});
     await backend.destroy().catch(() => {});
     await removeLabDir(name);
     throw err;

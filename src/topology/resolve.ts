@@ -250,6 +250,7 @@ function build(
     redirects: raw.redirects,
     arp: raw.arp,
     server: raw.server,
+    watchd: { enabled: raw.watchd.enabled, intervalMs: raw.watchd.interval, misses: raw.watchd.misses },
     nodes: [client, router, ...dispatchers, ...servers],
     servers,
     dispatchers,

@@ -26,7 +26,13 @@ export const DEFAULTS = {
   arp: 'ghost1',
   /** offset of ghost1 in the LAN */
   ghost1Offset: 250,
+  watchdEnabled: true,
+  watchdInterval: '100ms',
+  watchdMisses: 3,
 } as const;
+
+/** watchd's probe interval: from 10 ms to 60 s; at most 1000 misses. */
+export const WATCHD_LIMITS = { minIntervalMs: 10, maxIntervalMs: 60_000, maxMisses: 1000 } as const;
 
 /** A value as shown in a message. */
 export function show(v: unknown): string {
@@ -85,6 +91,44 @@ const labName = z.string({ error: expected(`a lab name (${NAME_RULE})`) }).regex
 
 const bucketsMessage = expected(`an integer from 1 to ${MAX_BUCKETS}`);
 
+const intervalRule = `a duration from ${WATCHD_LIMITS.minIntervalMs}ms to ${WATCHD_LIMITS.maxIntervalMs / 1000}s such as 100ms or 0.5s (a plain number is milliseconds)`;
+
+/** "100ms", "0.5s", "2s" or a number of milliseconds -> milliseconds; undefined when it is none of these. */
+export function durationMs(v: string | number): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s)?$/.exec(v.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
+}
+
+const interval = z
+  .union([z.number(), z.string()], { error: expected(intervalRule) })
+  .transform((v, ctx) => {
+    const ms = durationMs(v);
+    if (ms === undefined || !Number.isInteger(ms) || ms < WATCHD_LIMITS.minIntervalMs || ms > WATCHD_LIMITS.maxIntervalMs) {
+      ctx.addIssue({ code: 'custom', message: `must be ${intervalRule}, got ${show(v)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const missesMessage = expected(`an integer from 1 to ${WATCHD_LIMITS.maxMisses}`);
+
+const watchd = z
+  .strictObject(
+    {
+      enabled: z.boolean({ error: expected('true or false') }).default(DEFAULTS.watchdEnabled),
+      interval: interval.prefault(DEFAULTS.watchdInterval),
+      misses: z
+        .int({ error: missesMessage })
+        .min(1, { error: missesMessage })
+        .max(WATCHD_LIMITS.maxMisses, { error: missesMessage })
+        .default(DEFAULTS.watchdMisses),
+    },
+    { error: expected('a mapping (enabled, interval, misses)') },
+  )
+  .prefault({});
+
 export const topologySchema = z.strictObject(
   {
     name: labName,
@@ -117,6 +161,7 @@ export const topologySchema = z.strictObject(
     arp: oneOf(ARP_MODES).default(DEFAULTS.arp),
     ghost1: ipv4.optional(),
     server: oneOf(SERVER_KINDS).default(DEFAULTS.server),
+    watchd,
   },
   { error: expected('a mapping of topology fields') },
 );

@@ -51,6 +51,15 @@ export interface DispatchSpec {
   buckets: number;
 }
 
+/** watchd (paper 6.3): the failure detector started with the lab. */
+export interface WatchdSpec {
+  enabled: boolean;
+  /** one probe round every intervalMs; a probe times out after two intervals (rounds overlap) */
+  intervalMs: number;
+  /** consecutive missed rounds before a node counts as failed (and as many answered rounds before it is back) */
+  misses: number;
+}
+
 export interface Topology {
   name: string;
   /** the file it was read from, for messages */
@@ -71,6 +80,7 @@ export interface Topology {
   arp: 'ghost1' | 'direct';
   /** the HTTP server on every server node: the lab's own Node.js server, or Debian's nginx */
   server: 'node' | 'nginx';
+  watchd: WatchdSpec;
   nodes: LabNode[];
   servers: ServerNode[];
   /** dispatcher nodes (routing scheme: 1 or 2; broadcast scheme: none) */

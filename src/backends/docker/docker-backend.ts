@@ -173,10 +173,15 @@ export class DockerBackend implements Backend {
     await destroyDockerLab(this.lab, { ...this.options.teardown, docker: this.docker });
   }
 
-  /** Hook for node failures: SIGKILL the whole container (every process in it); its networks stay. */
+  /**
+   * Hook for node failures: SIGKILL the whole container (every process in it); its networks stay. Returns once the
+   * engine has seen it stop (and released its endpoints), so a revive never races the release.
+   */
   async kill(node: string): Promise<void> {
     try {
-      await this.docker.getContainer(this.container(checkNodeName(node))).kill();
+      const c = this.docker.getContainer(this.container(checkNodeName(node)));
+      await c.kill();
+      await c.wait({ condition: 'not-running' });
     } catch (err) {
       if (statusOf(err) === 409) return; // not running
       throw this.nodeError(node, err);

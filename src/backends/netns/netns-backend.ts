@@ -126,6 +126,29 @@ export class NetnsBackend implements Backend {
     await destroyNetnsLab(this.lab, this.teardown);
   }
 
+  /** Failure hook: SIGKILL every process in the node's namespace (found by namespace, signalled by pid), then its links go down. */
+  async kill(node: string): Promise<void> {
+    const ns = await this.existingNamespace(node);
+    const r = await runOrThrow('ip', ['netns', 'pids', ns], {}, node);
+    const pids = r.stdout.split('\n').map(Number).filter((p) => Number.isInteger(p) && p > 0 && p !== process.pid);
+    const stats = await Promise.all(pids.map(async (pid) => ({ pid, startTime: (await readStat(pid))?.startTime ?? '' })));
+    for (const { pid } of stats) signal(pid, 'SIGKILL');
+    for (const s of stats) await waitGone({ node, name: 'killed', pid: s.pid, startTime: s.startTime, argv: [], logFile: '' }, 3000);
+    await this.setAllLinks(node, false);
+  }
+
+  /** Revival hook: the node's links come up again (its namespace, addresses and rules were never removed). */
+  async revive(node: string): Promise<void> {
+    await this.setAllLinks(node, true);
+  }
+
+  private async setAllLinks(node: string, up: boolean): Promise<void> {
+    const ns = await this.existingNamespace(node);
+    const r = await runOrThrow('ip', ['-n', ns, '-o', 'link', 'show'], {}, node);
+    const names = r.stdout.split('\n').map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1]).filter((n): n is string => !!n && n !== 'lo');
+    for (const name of names) await this.setLink(node, name, up);
+  }
+
   private async existingNamespace(node: string): Promise<string> {
     const ns = this.namespace(node);
     try {

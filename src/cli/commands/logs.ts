@@ -1,0 +1,84 @@
+// `lab logs watchd|NODE`: watchd's events (readable or --json), or the logs of a node's processes; --follow keeps printing.
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { UsageError } from '../../lab/errors.js';
+import { logDir } from '../../lab/paths.js';
+import { findLab, type LabState } from '../../lab/state.js';
+import { eventsFile, formatEvent, readEvents, type WatchdEvent } from '../../watchd/events.js';
+import { LineTail } from '../../watchd/tail.js';
+
+interface LogsOptions {
+  name?: string;
+  json?: boolean;
+  lines?: string;
+  follow?: boolean;
+}
+
+function lastN<T>(items: T[], lines: string | undefined): T[] {
+  if (lines === undefined) return items;
+  if (!/^\d+$/.test(lines)) throw new UsageError(`logs: --lines must be a whole number, got "${lines}"`);
+  return Number(lines) === 0 ? [] : items.slice(-Number(lines));
+}
+
+function showEvent(e: WatchdEvent, json: boolean): void {
+  console.log(json ? JSON.stringify(e) : formatEvent(e));
+}
+
+/** Prints new lines of a file until the process is interrupted. */
+async function follow(file: string, from: number, print: (line: string) => void): Promise<void> {
+  const tail = new LineTail(file, from, (lines) => lines.forEach(print));
+  tail.start(100);
+  await new Promise<void>((resolve) => process.once('SIGINT', () => (tail.stop(), resolve())));
+}
+
+async function watchdLogs(state: LabState, opts: LogsOptions): Promise<void> {
+  const file = eventsFile(state.name);
+  for (const e of lastN(await readEvents(file), opts.lines)) showEvent(e, Boolean(opts.json));
+  if (opts.follow) {
+    await follow(file, await LineTail.endOf(file), (line) => {
+      const e = JSON.parse(line) as WatchdEvent;
+      showEvent(e, Boolean(opts.json));
+    });
+  }
+}
+
+/** `<node>-*.log` of the lab (or one file, `<node>-<process>`). */
+async function nodeLogFiles(state: LabState, source: string): Promise<string[]> {
+  const dir = logDir(state.name);
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f === `${source}.log` || f.startsWith(`${source}-`)).sort();
+  if (files.length === 0) {
+    const nodes = state.topology.nodes.map((n) => n.name).join(', ');
+    throw new UsageError(`logs: no log of "${source}" in lab "${state.name}" (give watchd, a node: ${nodes}, or NODE-PROCESS)`);
+  }
+  return files.map((f) => join(dir, f));
+}
+
+async function nodeLogs(state: LabState, source: string, opts: LogsOptions): Promise<void> {
+  const files = await nodeLogFiles(state, source);
+  for (const file of files) {
+    if (files.length > 1) console.log(`==> ${file} <==`);
+    const lines = (await readFile(file, 'utf8')).split('\n').filter(Boolean);
+    for (const line of lastN(lines, opts.lines)) console.log(line);
+  }
+  if (opts.follow) {
+    if (files.length > 1) throw new UsageError('logs: --follow takes one log: give NODE-PROCESS (e.g. s0-http)');
+    await follow(files[0]!, await LineTail.endOf(files[0]!), (line) => console.log(line));
+  }
+}
+
+export function registerLogs(program: Command): void {
+  program
+    .command('logs')
+    .description("watchd's events (detected, reconfigured, recovered, dispatcher-failover), or the logs of a node's processes")
+    .argument('<source>', 'watchd, a node (s0), or NODE-PROCESS (s0-http, router-watchd-probe)')
+    .option('--name <name>', 'lab name (default: the only running lab)')
+    .option('--json', 'watchd: one JSON event a line')
+    .option('-n, --lines <n>', 'only the last N lines')
+    .option('-f, --follow', 'keep printing new lines until Ctrl-C')
+    .action(async (source: string, opts: LogsOptions) => {
+      const state = await findLab(opts.name);
+      if (source === 'watchd') await watchdLogs(state, opts);
+      else await nodeLogs(state, source, opts);
+    });
+}
