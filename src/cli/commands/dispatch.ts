@@ -6,6 +6,8 @@ import { readCounters } from '../../lab/counters.js';
 import { changeAlive, dispatchState } from '../../lab/dispatch-control.js';
 import { UsageError } from '../../lab/errors.js';
 import { RunningLab } from '../../lab/running-lab.js';
+import { findLab, withStateLock } from '../../lab/state.js';
+import { refreshState, SurvivorLab } from '../../lab/survivor-lab.js';
 import { cidrSize, parseCidr } from '../../net/ipv4.js';
 import { printJson, table } from '../output.js';
 
@@ -37,8 +39,12 @@ export function registerDispatch(program: Command): void {
     .option('--up <servers...>', 'servers to put back')
     .action(async (opts: { name?: string; down?: string[]; up?: string[] }) => {
       if (!opts.down && !opts.up) throw new UsageError('dispatch set: give --down SERVER or --up SERVER');
-      const lab = await RunningLab.open(opts.name);
-      await changeAlive(lab, opts.down ?? [], opts.up ?? []);
+      // under the state lock, on the state as it is now (watchd may change it too), leaving killed nodes alone
+      const lab = new SurvivorLab(await findLab(opts.name));
+      await withStateLock(lab.name, async () => {
+        await refreshState(lab);
+        await changeAlive(lab, opts.down ?? [], opts.up ?? []);
+      });
       showDispatch(lab, false);
     });
 
