@@ -28,9 +28,9 @@ if [ ${#need[@]} -gt 0 ]; then
   # docker.io once, even if both docker and dockerd were missing
   mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
   say "installing ${need[*]} with apt-get"
-  export DEBIAN_FRONTEND=noninteractive
-  if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}"; } >/tmp/oneip-docker-apt.log 2>&1; then
-    say "apt-get install ${need[*]} failed (log in /tmp/oneip-docker-apt.log)"
+  # no service may start while it installs: the dockerd of the lab is started below, with its own flags
+  if ! bash "$(dirname "$0")/apt-install.sh" "${need[@]}"; then
+    say "apt-get install ${need[*]} failed (log in /tmp/oneip-lab-apt.log)"
     engine_answers && exit 0
     exit 1
   fi
