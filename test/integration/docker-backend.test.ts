@@ -15,46 +15,14 @@ import { LABEL_LAB, LABEL_ROLE } from '../../src/backends/docker/names.js';
 import { run } from '../../src/backends/netns/run.js';
 import { ensureLabImage } from '../../src/images/build.js';
 import { dockerFarmLab, dockerSmallLab } from '../helpers/docker-lab-spec.js';
+import { NODE, pidAlive, serverArgv, tcpHello, waitFor } from '../helpers/backend-checks.js';
+
+/** Docker is slower to start things: a longer wait, polled less often. */
+const waitForDocker = (what: string, fn: () => Promise<boolean>): Promise<void> => waitFor(what, fn, 20000, 100);
 
 const LABS = ['tdb1', 'tdb2', 'tdb3'];
-const NODE = process.execPath;
-const PORT = 7070;
 
 const engine = await dockerAvailable(5000);
-
-/** A TCP server answering "hi from <tag>", for connectivity checks without ping. */
-function serverArgv(tag: string): string[] {
-  const code = `require('net').createServer((s) => s.end('hi from ${tag}')).listen(${PORT}, '0.0.0.0')`;
-  return [NODE, '-e', code];
-}
-
-/** Connects from `node` to addr:PORT; resolves to the reply, or '' when it fails. */
-async function tcpHello(b: DockerBackend, node: string, addr: string, timeoutMs = 1000): Promise<string> {
-  const code =
-    `const s = require('net').connect(${PORT}, '${addr}'); let d = '';` +
-    `s.setTimeout(${timeoutMs}, () => process.exit(2)); s.on('data', (c) => (d += c));` +
-    `s.on('end', () => { process.stdout.write(d); process.exit(0); }); s.on('error', () => process.exit(1));`;
-  const r = await b.exec(node, [NODE, '-e', code], { timeoutMs: timeoutMs + 3000 });
-  return r.exitCode === 0 ? r.stdout : '';
-}
-
-async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs = 20000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Host pid alive and not a zombie. */
-function pidAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
-  } catch {
-    return false;
-  }
-}
 
 /** Host pids of every process in the lab's containers (docker top). */
 async function hostPids(lab: string): Promise<number[]> {
@@ -185,9 +153,9 @@ if (!engine.ok && process.env.CI === 'true') {
     t.equal(s2.logFile, join(logDir, 'h2-tcp.log'));
     t.match(s2.startTime, /^\d+$/);
     t.equal(await b.isRunning(s2), true, 'server on h2 running');
-    await waitFor('h2 server', async () => (await tcpHello(b, 'h1', '10.78.1.11')) === 'hi from h2');
+    await waitForDocker('h2 server', async () => (await tcpHello(b, 'h1', '10.78.1.11')) === 'hi from h2');
     t.pass('h1 reaches h2 across network a');
-    await waitFor('h3 server', async () => (await tcpHello(b, 'h1', '10.78.2.10')) === 'hi from h3');
+    await waitForDocker('h3 server', async () => (await tcpHello(b, 'h1', '10.78.2.10')) === 'hi from h3');
     t.pass('h1 reaches h3 through the forwarding router');
     if (existsSync('/proc/net/nf_conntrack')) {
       const tracked = readFileSync('/proc/net/nf_conntrack', 'utf8').split('\n').filter((l) => / src=10\.78\.1\.10 .*dport=7070/.test(l));
@@ -200,7 +168,7 @@ if (!engine.ok && process.env.CI === 'true') {
     await b.setLink('h2', 'eth0', false);
     t.equal(await tcpHello(b, 'h1', '10.78.1.11', 500), '', 'no connectivity with h2 eth0 down');
     await b.setLink('h2', 'eth0', true);
-    await waitFor('h2 back', async () => (await tcpHello(b, 'h1', '10.78.1.11')) === 'hi from h2');
+    await waitForDocker('h2 back', async () => (await tcpHello(b, 'h1', '10.78.1.11')) === 'hi from h2');
     t.pass('connectivity back with eth0 up');
     await t.rejects(b.setLink('h2', 'nope0', false), BackendError, 'unknown interface is a BackendError');
 
@@ -213,7 +181,7 @@ if (!engine.ok && process.env.CI === 'true') {
     await b.stop(sleeper); // stopping twice is fine
 
     const trapper = await b.spawn('h1', 'stubborn', ['sh', '-c', 'trap "" TERM; echo ready; while :; do sleep 0.1; done'], { logDir });
-    await waitFor('trap installed', async () => readFileSync(trapper.logFile, 'utf8').includes('ready'));
+    await waitForDocker('trap installed', async () => readFileSync(trapper.logFile, 'utf8').includes('ready'));
     t.pass('the log file is readable on the host');
     const t0 = Date.now();
     await b.stop(trapper, 300);
@@ -279,8 +247,8 @@ if (!engine.ok && process.env.CI === 'true') {
     t.same(await nothingLeft('tdb3'), [], 'the refused lab created nothing');
     const p1 = await b1.spawn('h2', 'tcp', serverArgv('lab1'), { logDir });
     const p2 = await b2.spawn('h2', 'tcp', serverArgv('lab2'), { logDir: join(logDir, 'lab2') });
-    await waitFor('lab1 server', async () => (await tcpHello(b1, 'h1', '10.78.1.11')) === 'hi from lab1');
-    await waitFor('lab2 server', async () => (await tcpHello(b2, 'h1', '10.78.3.11')) === 'hi from lab2');
+    await waitForDocker('lab1 server', async () => (await tcpHello(b1, 'h1', '10.78.1.11')) === 'hi from lab1');
+    await waitForDocker('lab2 server', async () => (await tcpHello(b2, 'h1', '10.78.3.11')) === 'hi from lab2');
     t.pass('each lab reaches its own server');
     t.equal(await tcpHello(b1, 'h1', '10.78.3.11', 500), '', 'lab 1 cannot reach lab 2');
     await b1.destroy();

@@ -10,10 +10,9 @@ import { cleanNetnsLabs, listLabNamespaces, listNetnsLabs } from '../../src/back
 import { NetnsBackend } from '../../src/backends/netns/netns-backend.js';
 import { run } from '../../src/backends/netns/run.js';
 import { farmLab, smallLab } from '../helpers/netns-lab-spec.js';
+import { NODE, pidAlive, serverArgv, tcpHello, waitFor } from '../helpers/backend-checks.js';
 
 const LABS = ['tnb1', 'tnb2', 'tnb3'];
-const NODE = process.execPath;
-const PORT = 7070;
 
 const whyNot =
   process.getuid?.() !== 0
@@ -21,40 +20,6 @@ const whyNot =
     : !['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].some((p) => existsSync(p))
       ? 'iproute2 (ip) is not installed'
       : '';
-
-/** A TCP server answering "hi from <tag>", for connectivity checks without ping. */
-function serverArgv(tag: string): string[] {
-  const code = `require('net').createServer((s) => s.end('hi from ${tag}')).listen(${PORT}, '0.0.0.0')`;
-  return [NODE, '-e', code];
-}
-
-/** Connects from `node` to addr:PORT; resolves to the reply, or '' when it fails. */
-async function tcpHello(b: NetnsBackend, node: string, addr: string, timeoutMs = 1000): Promise<string> {
-  const code =
-    `const s = require('net').connect(${PORT}, '${addr}'); let d = '';` +
-    `s.setTimeout(${timeoutMs}, () => process.exit(2)); s.on('data', (c) => (d += c));` +
-    `s.on('end', () => { process.stdout.write(d); process.exit(0); }); s.on('error', () => process.exit(1));`;
-  const r = await b.exec(node, [NODE, '-e', code], { timeoutMs: timeoutMs + 3000 });
-  return r.exitCode === 0 ? r.stdout : '';
-}
-
-async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Alive and not a zombie (a zombie waits only for its parent, this test, to reap it). */
-function pidAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
-  } catch {
-    return false;
-  }
-}
 
 if (whyNot) {
   t.plan(0, whyNot);
