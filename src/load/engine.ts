@@ -26,6 +26,8 @@ export interface EngineOptions {
   idleTimeoutMs?: number;
   progressEveryMs?: number;
   onProgress?: (p: ProgressCounters) => void;
+  /** keep one record per finished request (client, start, end, outcome) */
+  records?: boolean;
 }
 
 export interface ProgressCounters {
@@ -34,6 +36,10 @@ export interface ProgressCounters {
   ok: number;
   errors: number;
   inflight: number;
+  /** ok answers so far per server (X-Served-By) */
+  servers: Record<string, number>;
+  /** Date.now() when sending started */
+  start_epoch_ms: number;
 }
 
 const SWEEP_MS = 10;
@@ -54,13 +60,16 @@ class Engine implements ExchangeSink {
   private head = 0;
   private inflight = 0;
   private startT = 0;
+  private startEpochMs = 0;
   private sending = false;
+  /** how long requests were issued (shorter than asked when stopped early) */
+  private sendingMs: number | undefined;
   private finished = false;
   private timers: NodeJS.Timeout[] = [];
   private resolve: (s: StatsSnapshot) => void = () => {};
 
   constructor(private readonly o: EngineOptions) {
-    this.stats = new LoadStats(o.addresses);
+    this.stats = new LoadStats(o.addresses, o.records === true);
     this.request = buildRequest(o.host, o.port, o.path, o.mode);
     this.keepAlive = o.mode === 'keepalive';
     this.pick = makePicker(o.weights, o.addresses.length, seededRandom(o.seed));
@@ -72,13 +81,25 @@ class Engine implements ExchangeSink {
     return new Promise((resolve) => {
       this.resolve = resolve;
       const wait = Math.max(0, (this.o.startAtEpochMs ?? Date.now()) - Date.now());
-      setTimeout(() => this.begin(), wait);
+      this.timers.push(setTimeout(() => this.begin(), wait));
     });
+  }
+
+  /** Ends the sending window now (a stop asked for); requests in flight still finish or time out. */
+  stop(): void {
+    if (this.finished) return;
+    if (this.startT === 0) {
+      // never started: an empty result
+      this.finish(false);
+      return;
+    }
+    this.scheduler.stop();
   }
 
   private begin(): void {
     const o = this.o;
     this.startT = performance.now();
+    this.startEpochMs = Date.now();
     const endT = this.startT + o.durationMs;
     this.sending = true;
     this.timers.push(setInterval(() => this.sweep(), SWEEP_MS));
@@ -91,13 +112,15 @@ class Engine implements ExchangeSink {
     }
     this.scheduler.start(this.startT, endT, () => {
       this.sending = false;
+      this.sendingMs = performance.now() - this.startT;
       this.maybeFinish();
     });
   }
 
   progress(): ProgressCounters {
     const s = this.stats;
-    return { elapsed_ms: Math.round(performance.now() - this.startT), sent: s.sent, ok: s.ok, errors: s.errors, inflight: this.inflight };
+    const elapsed = this.startT === 0 ? 0 : Math.round(performance.now() - this.startT);
+    return { elapsed_ms: elapsed, sent: s.sent, ok: s.ok, errors: s.errors, inflight: this.inflight, servers: Object.fromEntries(s.okByServer), start_epoch_ms: this.startEpochMs };
   }
 
   private issue(t0: number): void {
@@ -143,8 +166,9 @@ class Engine implements ExchangeSink {
       this.idle[conn.client]!.push(conn);
     } else conn.destroy();
     const t = now - this.startT;
-    if (p.status >= 200 && p.status < 300) this.stats.recordOk(ex.client, p.servedBy, (now - ex.t0) * 1000, t);
-    else this.stats.recordError(`http_${p.status}`, t, undefined, ex.client);
+    const started = ex.t0 - this.startT;
+    if (p.status >= 200 && p.status < 300) this.stats.recordOk(ex.client, p.servedBy, (now - ex.t0) * 1000, t, started);
+    else this.stats.recordError(`http_${p.status}`, t, undefined, ex.client, started);
     this.scheduler.finished();
     this.maybeFinish();
   }
@@ -156,7 +180,7 @@ class Engine implements ExchangeSink {
       ex.conn.destroy();
     }
     this.inflight--;
-    this.stats.recordError(kind, performance.now() - this.startT, code, ex.client);
+    this.stats.recordError(kind, performance.now() - this.startT, code, ex.client, ex.t0 - this.startT);
     this.scheduler.finished();
     this.maybeFinish();
   }
@@ -218,12 +242,24 @@ class Engine implements ExchangeSink {
     for (const t of this.timers) clearTimeout(t);
     for (const c of this.open) c.destroy();
     this.open.clear();
-    const wallMs = performance.now() - this.startT;
-    this.resolve(this.stats.snapshot(this.o.durationMs, wallMs));
+    const wallMs = this.startT === 0 ? 0 : performance.now() - this.startT;
+    this.resolve(this.stats.snapshot(Math.min(this.o.durationMs, this.sendingMs ?? this.o.durationMs), wallMs, this.startEpochMs));
   }
 }
 
-/** Runs the load and resolves with this thread's counters once every request has completed or timed out. */
+/** A run under way: its result, and a way to end its sending window early. */
+export interface EngineRun {
+  result: Promise<StatsSnapshot>;
+  stop(): void;
+}
+
+/** Starts the load; the result resolves with this thread's counters once every request has completed or timed out. */
+export function startEngine(o: EngineOptions): EngineRun {
+  const engine = new Engine(o);
+  return { result: engine.run(), stop: () => engine.stop() };
+}
+
+/** Runs the load to its end. */
 export function runEngine(o: EngineOptions): Promise<StatsSnapshot> {
-  return new Engine(o).run();
+  return startEngine(o).result;
 }

@@ -2,7 +2,7 @@
 import type { ProgressCounters } from './engine.js';
 import { LoadUsageError } from './errors.js';
 import { parseLoadArgs, USAGE } from './options.js';
-import { runLoad, type LoadResult } from './run-load.js';
+import { startLoad, type LoadResult } from './run-load.js';
 import { isMainModule } from '../util/main-module.js';
 
 /** A short human-readable report (without --json). */
@@ -51,7 +51,14 @@ export async function main(argv: string[]): Promise<number> {
         process.stderr.write(`${JSON.stringify({ progress: { ...p, rps } })}\n`);
       }
     : undefined;
-  const result = await runLoad({ ...cli.load, onProgress: progress });
+  const run = startLoad({ ...cli.load, onProgress: progress });
+  // a stop asked for ends the sending window; the result still comes, with every request accounted for
+  const stop = (): void => run.stop();
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  const result = await run.result;
+  process.off('SIGTERM', stop);
+  process.off('SIGINT', stop);
   process.stdout.write(cli.json ? `${JSON.stringify(result)}\n` : `${formatResult(result)}\n`);
   return 0;
 }

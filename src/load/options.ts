@@ -9,10 +9,13 @@ export const USAGE = `usage: node dist/src/load/main.js --target ADDR [--port 80
          (--rate R | --concurrency C) [--mode keepalive|close]
          (--population CIDR [--clients 100] | --clients-from FILE [--clients N])
          [--skew uniform|zipf:S] [--seed 1] [--path / | --bytes N] [--timeout 2s]
-         [--workers 1] [--json] [--progress]
+         [--workers 1] [--json] [--progress] [--records] [--start-at EPOCH_MS]
   --rate R         open loop: R requests/s at constant arrival; latency from the intended send time
   --concurrency C  closed loop: C requests in flight
   --mode           keepalive: connections per client address reused; close: one connection per request
+  --records        the JSON result lists every request: [client, start ms, end ms, server or !error]
+  --start-at       start sending at this Date.now() time (ms), e.g. to line up with a timeline
+  SIGTERM/SIGINT   end the sending window early; requests in flight finish and the result is printed
   durations: 500ms, 5s, 1.5m or a plain number of seconds`;
 
 export interface LoadCli {
@@ -40,6 +43,8 @@ const OPTIONS = {
   workers: { type: 'string' },
   json: { type: 'boolean' },
   progress: { type: 'boolean' },
+  records: { type: 'boolean' },
+  'start-at': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -127,6 +132,8 @@ export function parseLoadArgs(argv: string[]): LoadCli {
     addresses = wrap('--clients', () => drawFromPopulation(population, n, seed));
   } else throw new LoadUsageError('--population', 'one of --population CIDR or --clients-from FILE is required');
 
+  const startAt = v['start-at'];
+  if (startAt !== undefined && !/^\d{10,16}$/.test(startAt.trim())) throw new LoadUsageError('--start-at', `expected a Date.now() time in milliseconds, got "${startAt}"`);
   return {
     help,
     json: v.json === true,
@@ -142,6 +149,8 @@ export function parseLoadArgs(argv: string[]): LoadCli {
       clients: { addresses, weights: skewWeights(addresses.length, skew) },
       workers,
       seed,
+      records: v.records === true,
+      ...(startAt !== undefined ? { startAtEpochMs: Number(startAt) } : {}),
     },
   };
 }

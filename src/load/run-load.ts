@@ -3,7 +3,7 @@ import { lookup } from 'node:dns/promises';
 import { Worker } from 'node:worker_threads';
 import { isIpv4 } from '../net/ipv4.js';
 import type { ClientSet } from './client-set.js';
-import { runEngine, type EngineOptions, type ProgressCounters } from './engine.js';
+import { startEngine, type EngineOptions, type ProgressCounters } from './engine.js';
 import type { Mode } from './http-exchange.js';
 import type { LoopSpec } from './schedule.js';
 import { mergeSnapshots, summarize, type StatsSnapshot, type StatsSummary } from './stats.js';
@@ -26,6 +26,10 @@ export interface LoadOptions {
   idleTimeoutMs?: number;
   /** called about once a second while the run goes */
   onProgress?: (p: ProgressCounters) => void;
+  /** keep one record per finished request (result.records) */
+  records?: boolean;
+  /** Date.now() to start sending at (default: as soon as ready) */
+  startAtEpochMs?: number;
 }
 
 export interface LoadResult extends StatsSummary {
@@ -80,6 +84,7 @@ export function splitForWorkers(o: LoadOptions, host: string): EngineOptions[] {
     timeoutMs: o.timeoutMs,
     seed: ((o.seed ?? 1) + i * 7919) >>> 0,
     idleTimeoutMs: o.idleTimeoutMs,
+    records: o.records,
   }));
 }
 
@@ -96,31 +101,47 @@ function workerUrl(): URL {
 /** Worker start-up (module loading) may take this long before the run's own clock starts. */
 const WORKER_BOOT_MS = 60_000;
 
-function runInWorkers(shares: EngineOptions[], o: LoadOptions): Promise<StatsSnapshot[]> {
-  const latest = shares.map((): ProgressCounters => ({ elapsed_ms: 0, sent: 0, ok: 0, errors: 0, inflight: 0 }));
+/** Progress of several workers as one. */
+export function mergeProgress(all: readonly ProgressCounters[]): ProgressCounters {
+  const servers: Record<string, number> = {};
+  for (const p of all) for (const [k, v] of Object.entries(p.servers)) servers[k] = (servers[k] ?? 0) + v;
+  return {
+    elapsed_ms: Math.max(...all.map((p) => p.elapsed_ms)),
+    sent: all.reduce((a, p) => a + p.sent, 0),
+    ok: all.reduce((a, p) => a + p.ok, 0),
+    errors: all.reduce((a, p) => a + p.errors, 0),
+    inflight: all.reduce((a, p) => a + p.inflight, 0),
+    servers,
+    start_epoch_ms: Math.min(...all.map((p) => p.start_epoch_ms)),
+  };
+}
+
+interface Run<T> {
+  result: Promise<T>;
+  stop(): void;
+}
+
+function runInWorkers(shares: EngineOptions[], o: LoadOptions): Run<StatsSnapshot[]> {
+  const latest = shares.map((): ProgressCounters => ({ elapsed_ms: 0, sent: 0, ok: 0, errors: 0, inflight: 0, servers: {}, start_epoch_ms: 0 }));
   const workers = shares.map((s) => new Worker(workerUrl(), { workerData: s }));
   let progress: NodeJS.Timeout | undefined;
   let ready = 0;
+  let stopped = false;
   const timers: NodeJS.Timeout[] = [];
   const startAll = (): void => {
-    const start: StartMessage = { type: 'start', startAtEpochMs: Date.now() + 20 };
+    const start: StartMessage = { type: 'start', startAtEpochMs: Math.max(Date.now() + 20, o.startAtEpochMs ?? 0) };
     for (const w of workers) w.postMessage(start);
+    if (stopped) for (const w of workers) w.postMessage({ type: 'stop' });
     if (o.onProgress) {
       const report = o.onProgress;
-      progress = setInterval(() => {
-        report(
-          latest.reduce((a, p) => ({
-            elapsed_ms: Math.max(a.elapsed_ms, p.elapsed_ms),
-            sent: a.sent + p.sent,
-            ok: a.ok + p.ok,
-            errors: a.errors + p.errors,
-            inflight: a.inflight + p.inflight,
-          })),
-        );
-      }, 1000);
+      progress = setInterval(() => report(mergeProgress(latest)), 1000);
     }
   };
-  return Promise.all(
+  const stop = (): void => {
+    stopped = true;
+    if (ready === workers.length) for (const w of workers) w.postMessage({ type: 'stop' });
+  };
+  const result = Promise.all(
     workers.map(
       (w, i) =>
         new Promise<StatsSnapshot>((resolve, reject) => {
@@ -145,19 +166,50 @@ function runInWorkers(shares: EngineOptions[], o: LoadOptions): Promise<StatsSna
     for (const t of timers) clearTimeout(t);
     for (const w of workers) void w.terminate();
   });
+  return { result, stop };
 }
 
-/** Runs the load; resolves once every request has completed or timed out (at most duration + timeout + ~1 s). */
-export async function runLoad(o: LoadOptions): Promise<LoadResult> {
-  if (o.clients.addresses.length === 0) throw new RangeError('no client addresses');
-  const bad = o.clients.addresses.find((a) => !isIpv4(a));
-  if (bad !== undefined) throw new RangeError(`client address is not IPv4: "${bad}"`);
-  if (o.clients.weights && o.clients.weights.length !== o.clients.addresses.length) throw new RangeError('one weight per client address');
-  const host = await resolveTarget(o.target);
-  const shares = splitForWorkers(o, host);
-  let snaps: StatsSnapshot[];
-  if (shares.length === 1) snaps = [await runEngine({ ...shares[0]!, onProgress: o.onProgress, progressEveryMs: 1000 })];
-  else snaps = await runInWorkers(shares, o);
+/** A load under way: its result, and a way to end the sending window early (requests in flight still finish). */
+export interface LoadRun {
+  result: Promise<LoadResult>;
+  stop(): void;
+}
+
+/** Starts a load; `result` resolves once every request has completed or timed out (at most duration + timeout + ~1 s). */
+export function startLoad(o: LoadOptions): LoadRun {
+  let stopRun: () => void = () => {};
+  let stopped = false;
+  const stop = (): void => {
+    stopped = true;
+    stopRun();
+  };
+  const result = (async (): Promise<LoadResult> => {
+    if (o.clients.addresses.length === 0) throw new RangeError('no client addresses');
+    const bad = o.clients.addresses.find((a) => !isIpv4(a));
+    if (bad !== undefined) throw new RangeError(`client address is not IPv4: "${bad}"`);
+    if (o.clients.weights && o.clients.weights.length !== o.clients.addresses.length) throw new RangeError('one weight per client address');
+    const host = await resolveTarget(o.target);
+    const shares = splitForWorkers(o, host);
+    const run =
+      shares.length === 1
+        ? (() => {
+            const r = startEngine({ ...shares[0]!, startAtEpochMs: o.startAtEpochMs, onProgress: o.onProgress, progressEveryMs: 1000 });
+            return { result: r.result.then((s) => [s]), stop: r.stop };
+          })()
+        : runInWorkers(shares, o);
+    stopRun = run.stop;
+    if (stopped) run.stop();
+    return loadResult(o, shares.length, await run.result);
+  })();
+  return { result, stop };
+}
+
+/** Runs the load to its end. */
+export function runLoad(o: LoadOptions): Promise<LoadResult> {
+  return startLoad(o).result;
+}
+
+function loadResult(o: LoadOptions, workers: number, snaps: StatsSnapshot[]): LoadResult {
   return {
     target: o.target,
     port: o.port,
@@ -165,7 +217,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     mode: o.mode,
     loop: o.loop,
     clients_count: o.clients.addresses.length,
-    workers: shares.length,
+    workers,
     ...summarize(mergeSnapshots(snaps)),
   };
 }

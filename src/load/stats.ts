@@ -11,6 +11,9 @@ export function newHistogram(): Histogram {
   return build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
 }
 
+/** One finished request (with --records): client address, start and end in ms from the run's start, and the server that answered or `!kind` for an error. */
+export type RequestRecord = [client: string, startMs: number, endMs: number, outcome: string];
+
 export interface TimelinePoint {
   t_ms: number;
   ok: number;
@@ -36,6 +39,10 @@ export interface StatsSnapshot {
   durationMs: number;
   /** sending window plus the drain of in-flight requests */
   wallMs: number;
+  /** Date.now() when sending started */
+  startEpochMs: number;
+  /** every finished request, when records were asked for */
+  records?: RequestRecord[];
 }
 
 interface Bucket {
@@ -57,8 +64,16 @@ export class LoadStats {
   private readonly perClient: (Map<string, number> | undefined)[];
   private readonly perClientErrors: number[];
   private readonly timeline: Bucket[] = [];
+  /** ok answers per server, for progress reports */
+  readonly okByServer = new Map<string, number>();
+  /** [client index, start ms, end ms, outcome] per finished request, when kept */
+  private readonly records: [number, number, number, string][] | undefined;
 
-  constructor(readonly addresses: readonly string[]) {
+  constructor(
+    readonly addresses: readonly string[],
+    keepRecords = false,
+  ) {
+    this.records = keepRecords ? [] : undefined;
     this.perClient = new Array(addresses.length);
     this.perClientErrors = new Array<number>(addresses.length).fill(0);
   }
@@ -68,12 +83,14 @@ export class LoadStats {
     if (this.perClient[client] === undefined) this.perClient[client] = new Map();
   }
 
-  /** A 2xx answer from `server` (X-Served-By, "unknown" if absent), `tMs` after the start. */
-  recordOk(client: number, server: string, latencyUs: number, tMs: number): void {
+  /** A 2xx answer from `server` (X-Served-By, "unknown" if absent), `tMs` after the start, to a request sent at `startMs`. */
+  recordOk(client: number, server: string, latencyUs: number, tMs: number, startMs = tMs): void {
     this.ok++;
     const v = latencyUs < 0 ? 0 : latencyUs > 3_600_000_000 ? 3_600_000_000 : Math.round(latencyUs);
     this.histogram.recordValue(v);
     const s = server === '' ? 'unknown' : server;
+    inc(this.okByServer, s);
+    this.records?.push([client, round1(startMs), round1(tMs), s]);
     const m = this.perClient[client]!;
     m.set(s, (m.get(s) ?? 0) + 1);
     const b = this.bucket(tMs);
@@ -81,9 +98,12 @@ export class LoadStats {
     b.servers.set(s, (b.servers.get(s) ?? 0) + 1);
   }
 
-  recordError(kind: ErrorKind, tMs: number, code?: string, client?: number): void {
+  recordError(kind: ErrorKind, tMs: number, code?: string, client?: number, startMs = tMs): void {
     this.errors++;
-    if (client !== undefined) this.perClientErrors[client]!++;
+    if (client !== undefined) {
+      this.perClientErrors[client]!++;
+      this.records?.push([client, round1(startMs), round1(tMs), `!${kind}`]);
+    }
     inc(this.errorsByKind, kind);
     if (kind === 'other') inc(this.otherCodes, code ?? 'unknown');
     this.bucket(tMs).errors++;
@@ -95,7 +115,7 @@ export class LoadStats {
     return this.timeline[i]!;
   }
 
-  snapshot(durationMs: number, wallMs: number): StatsSnapshot {
+  snapshot(durationMs: number, wallMs: number, startEpochMs: number): StatsSnapshot {
     const clients: Record<string, Record<string, number>> = {};
     this.perClient.forEach((m, i) => {
       if (m !== undefined) clients[this.addresses[i]!] = Object.fromEntries(m);
@@ -116,9 +136,13 @@ export class LoadStats {
       timeline: this.timeline.map((b, i) => ({ t_ms: i * TIMELINE_STEP_MS, ok: b.ok, errors: b.errors, servers: Object.fromEntries(b.servers) })),
       durationMs,
       wallMs,
+      startEpochMs,
+      ...(this.records ? { records: this.records.map(([c, a, b, o]): RequestRecord => [this.addresses[c]!, a, b, o]) } : {}),
     };
   }
 }
+
+const round1 = (ms: number): number => Math.round(ms * 10) / 10;
 
 function addCounts(into: Record<string, number>, from: Record<string, number>): void {
   for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
@@ -127,7 +151,7 @@ function addCounts(into: Record<string, number>, from: Record<string, number>): 
 /** Sums snapshots of several workers (histograms added, timelines aligned on t_ms). */
 export function mergeSnapshots(snaps: readonly StatsSnapshot[]): StatsSnapshot {
   const total = newHistogram();
-  const out: StatsSnapshot = { sent: 0, ok: 0, errors: 0, errorsByKind: {}, otherCodes: {}, histogram: '', clients: {}, clientErrors: {}, timeline: [], durationMs: 0, wallMs: 0 };
+  const out: StatsSnapshot = { sent: 0, ok: 0, errors: 0, errorsByKind: {}, otherCodes: {}, histogram: '', clients: {}, clientErrors: {}, timeline: [], durationMs: 0, wallMs: 0, startEpochMs: Infinity };
   const timeline = new Map<number, TimelinePoint>();
   for (const s of snaps) {
     out.sent += s.sent;
@@ -148,7 +172,12 @@ export function mergeSnapshots(snaps: readonly StatsSnapshot[]): StatsSnapshot {
     }
     out.durationMs = Math.max(out.durationMs, s.durationMs);
     out.wallMs = Math.max(out.wallMs, s.wallMs);
+    out.startEpochMs = Math.min(out.startEpochMs, s.startEpochMs);
+    // workers start together (a shared start time): their relative times share one origin
+    if (s.records) (out.records ??= []).push(...s.records);
   }
+  if (!Number.isFinite(out.startEpochMs)) out.startEpochMs = 0;
+  out.records?.sort((a, b) => a[1] - b[1]);
   const last = Math.max(-1, ...timeline.keys());
   for (let t = 0; t <= last; t += TIMELINE_STEP_MS) out.timeline.push(timeline.get(t) ?? { t_ms: t, ok: 0, errors: 0, servers: {} });
   out.histogram = encodeIntoCompressedBase64(total);
@@ -179,6 +208,10 @@ export interface StatsSummary {
   /** per client address: requests that ended in an error (addresses without errors left out) */
   client_errors: Record<string, number>;
   timeline: TimelinePoint[];
+  /** Date.now() when sending started: record times are relative to it */
+  start_epoch_ms: number;
+  /** every finished request (with --records) */
+  records?: RequestRecord[];
 }
 
 const ms3 = (us: number): number => Math.round(us) / 1000;
@@ -221,5 +254,7 @@ export function summarize(s: StatsSnapshot): StatsSummary {
     clients: s.clients,
     client_errors: s.clientErrors,
     timeline: s.timeline,
+    start_epoch_ms: s.startEpochMs,
+    ...(s.records ? { records: s.records } : {}),
   };
 }

@@ -3,7 +3,8 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import t, { type Test } from 'tap';
 import { drawFromPopulation, skewWeights } from '../../src/load/client-set.js';
-import { runLoad, type LoadOptions, type LoadResult } from '../../src/load/run-load.js';
+import { runLoad, startLoad, type LoadOptions, type LoadResult } from '../../src/load/run-load.js';
+import type { ProgressCounters } from '../../src/load/engine.js';
 import type { LoopSpec } from '../../src/load/schedule.js';
 import { startHttpServer } from '../../src/server/http-server.js';
 
@@ -235,4 +236,42 @@ t.test('workers: the client set split over 2 threads, results merged', async (t)
     if (loop.kind === 'open') t.equal(r.requests.sent, 1200);
   }
   t.ok(progress.length >= 1, 'progress reported');
+});
+
+t.test('records: one per request, with start <= end, outcome = server or !kind, times on the run clock', async (t) => {
+  const srv = await startHttpServer({ name: 's0', port: 0, host: '127.0.0.1' });
+  t.teardown(() => srv.close());
+  const before = Date.now();
+  for (const workers of [1, 2]) {
+    const r = await runLoad(options(srv.port, { records: true, workers, durationMs: 500 }));
+    const recs = r.records ?? [];
+    t.equal(recs.length, r.requests.sent, `${workers} worker(s): a record per request sent (${recs.length})`);
+    t.ok(recs.every(([c, a, b, o]) => ADDRESSES.includes(c) && a >= 0 && b >= a && o === 's0'), 'client from the set, start <= end, served by s0');
+    const perClient = new Map<string, number>();
+    for (const [c] of recs) perClient.set(c, (perClient.get(c) ?? 0) + 1);
+    t.same(Object.fromEntries(Object.entries(r.clients).map(([c, s]) => [c, s.s0])), Object.fromEntries(perClient), 'records agree with the per-client counts');
+    t.ok(r.start_epoch_ms >= before && r.start_epoch_ms <= Date.now(), 'start_epoch_ms is a Date.now() time within the run');
+  }
+  const refused = await runLoad(options(1, { records: true, durationMs: 200, loop: { kind: 'open', rate: 100 } }));
+  t.ok((refused.records ?? []).length > 0 && refused.records!.every(([, , , o]) => o === '!refused'), 'errors are recorded as !kind');
+  const plain = await runLoad(options(srv.port, { durationMs: 200 }));
+  t.equal(plain.records, undefined, 'no records unless asked for');
+});
+
+t.test('stop: the sending window ends early, every request is still accounted for; progress counts per server', async (t) => {
+  const srv = await startHttpServer({ name: 's7', port: 0, host: '127.0.0.1' });
+  t.teardown(() => srv.close());
+  for (const workers of [1, 2]) {
+    const seen: ProgressCounters[] = [];
+    const run = startLoad(options(srv.port, { workers, durationMs: 60_000, loop: { kind: 'open', rate: 500 }, onProgress: (p) => seen.push(p) }));
+    while (seen.length < 2) await new Promise((r) => setTimeout(r, 100));
+    run.stop();
+    const r = await run.result;
+    accounted(t, r);
+    t.ok(r.duration_s < 30, `${workers} worker(s): stopped after ${r.duration_s} s of a 60 s run`);
+    t.ok(r.requests.ok > 0 && r.requests.errors === 0, `${r.requests.ok} ok`);
+    const last = seen.at(-1)!;
+    t.ok(last.servers.s7! > 0 && last.servers.s7! <= r.requests.ok, `progress counted answers by server (${last.servers.s7})`);
+    t.ok(last.start_epoch_ms > 0, 'progress carries the start time');
+  }
 });

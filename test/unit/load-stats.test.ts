@@ -18,7 +18,7 @@ t.test('record, snapshot, summarize', async (t) => {
   s.recordError('other', 260, 'EADDRNOTAVAIL');
   s.recordSent(2);
   s.recordError('http_500', 270);
-  const r = summarize(s.snapshot(1000, 1200));
+  const r = summarize(s.snapshot(1000, 1200, 0));
   t.same(r.requests, { sent: 6, ok: 3, errors: 3 });
   t.same(r.errors_by_kind, { refused: 0, reset: 0, timeout: 1, other: 1, http_500: 1 });
   t.same(r.errors_other_codes, { EADDRNOTAVAIL: 1 });
@@ -53,7 +53,7 @@ t.test('merge: counts add, histograms add, timelines align', async (t) => {
   }
   b.recordSent(0);
   b.recordError('refused', 10);
-  const r = summarize(mergeSnapshots([a.snapshot(500, 600), b.snapshot(500, 700)]));
+  const r = summarize(mergeSnapshots([a.snapshot(500, 600, 0), b.snapshot(500, 700, 0)]));
   t.same(r.requests, { sent: 101, ok: 100, errors: 1 });
   t.ok(Math.abs(r.latency_ms.p50! - 1) < 0.01);
   t.ok(r.latency_ms.p99! > 49 && r.latency_ms.p99! < 51);
