@@ -38,6 +38,21 @@ export interface BenchProgress {
   ok: number;
   errors: number;
   rps: number;
+  /** ok answers so far per server */
+  servers: Record<string, number>;
+  /** Date.now() when the generator started sending */
+  start_epoch_ms: number;
+}
+
+/** How a bench runs besides its flags. */
+export interface BenchRun {
+  onProgress?: (p: BenchProgress) => void;
+  /** keep a record per request (result.records) */
+  records?: boolean;
+  /** start sending at this Date.now() time */
+  startAtEpochMs?: number;
+  /** aborting ends the sending window early; the result still comes */
+  signal?: AbortSignal;
 }
 
 /** The generator's argv; flags are checked here, on the host, with the generator's own parser (exit 2 on bad ones). */
@@ -86,9 +101,15 @@ async function nginxBytesFile(lab: string, n: number): Promise<void> {
 }
 
 /** Runs the generator as a tracked process in the client node, reporting its progress lines, and returns its result. */
-async function runGenerator(lab: RunningLab, argv: string[], onProgress: (p: BenchProgress) => void): Promise<LoadResult> {
+async function runGenerator(lab: RunningLab, argv: string[], run: BenchRun): Promise<LoadResult> {
   const name = `load-${Date.now()}-${++runs}`;
-  const record = await lab.backend.spawn('client', name, [process.execPath, builtScript('load/main'), ...argv, '--json', '--progress'], { logDir: logDir(lab.name) });
+  const extra = [...(run.records ? ['--records'] : []), ...(run.startAtEpochMs ? [`--start-at=${Math.round(run.startAtEpochMs)}`] : [])];
+  const record = await lab.backend.spawn('client', name, [process.execPath, builtScript('load/main'), ...argv, ...extra, '--json', '--progress'], { logDir: logDir(lab.name) });
+  const onProgress = run.onProgress ?? (() => {});
+  // a stop: SIGTERM ends the generator's sending window, it drains and prints its result
+  const stop = (): void => void lab.backend.stop(record, 30_000).catch(() => {});
+  if (run.signal?.aborted) stop();
+  run.signal?.addEventListener('abort', stop, { once: true });
   let seen = 0;
   const lines = async (): Promise<string[]> => (await readFile(record.logFile, 'utf8').catch(() => '')).split('\n');
   while (await lab.backend.isRunning(record)) {
@@ -97,18 +118,20 @@ async function runGenerator(lab: RunningLab, argv: string[], onProgress: (p: Ben
     seen = Math.max(seen, all.length - 1);
     await sleep(250);
   }
+  run.signal?.removeEventListener('abort', stop);
   const result = (await lines()).filter((l) => l.startsWith('{') && !l.startsWith('{"progress"')).at(-1);
   if (!result) throw new LabError(`the load generator in the client ended without a result (log: ${record.logFile}): ${(await lines()).slice(-5).join(' | ')}`);
   return JSON.parse(result) as LoadResult;
 }
 
-export async function runBench(lab: RunningLab, flags: BenchFlags, onProgress: (p: BenchProgress) => void = () => {}): Promise<BenchResult> {
+export async function runBench(lab: RunningLab, flags: BenchFlags, run: BenchRun | ((p: BenchProgress) => void) = {}): Promise<BenchResult> {
+  const how = typeof run === 'function' ? { onProgress: run } : run;
   const argv = await generatorArgs(lab, flags);
   const clients = parseLoadArgs(argv).load.clients;
   const t = lab.state.topology;
   const state = dispatchState(lab);
   const fn = dispatchFunction(t.dispatch.function, { buckets: t.dispatch.buckets });
-  const load = await runGenerator(lab, argv, onProgress);
+  const load = await runGenerator(lab, argv, how);
   const metrics = benchMetrics(load, clients, fn, state, t.servers.map((s) => s.name));
   return {
     lab: lab.name,
@@ -135,5 +158,7 @@ export async function runBench(lab: RunningLab, flags: BenchFlags, onProgress: (
     fairness: metrics.fairness,
     errors_by_home: metrics.errors_by_home,
     timeline: load.timeline,
+    start_epoch_ms: load.start_epoch_ms,
+    ...(load.records ? { records: load.records } : {}),
   };
 }

@@ -36,4 +36,8 @@ export interface BenchResult {
   fairness: number;
   errors_by_home: Record<string, { ok: number; errors: number }>;
   timeline: BenchTimelinePoint[];
+  /** Date.now() when the generator started sending */
+  start_epoch_ms: number;
+  /** every finished request, when asked for: [client, start ms, end ms (from start_epoch_ms), server or !error kind] */
+  records?: [string, number, number, string][];
 }
