@@ -1,7 +1,7 @@
 // The `lab` command line: registers every command and turns errors into clear messages and exit codes.
 import { Command, CommanderError } from 'commander';
 import { LabError } from '../lab/errors.js';
-import { TopologyError } from '../topology/errors.js';
+import { InputError } from '../yaml/input-error.js';
 import { registerBench } from './commands/bench.js';
 import { registerCompose } from './commands/compose.js';
 import { registerDemo } from './commands/demo.js';
@@ -40,7 +40,7 @@ export function buildProgram(): Command {
 }
 
 function exitCodeOf(err: unknown): number {
-  if (err instanceof TopologyError) return 2;
+  if (err instanceof InputError) return 2;
   if (err instanceof LabError) return err.exitCode;
   return 1;
 }
