@@ -1,0 +1,130 @@
+// `lab run`: brings the scenario's lab up, runs the load with the timeline of failures on top, judges the assertions, takes the lab down.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runBench, type BenchProgress } from '../lab/bench.js';
+import { dispatchState } from '../lab/dispatch-control.js';
+import { downLab } from '../lab/down.js';
+import type { RunningLab } from '../lab/running-lab.js';
+import { upLab } from '../lab/up.js';
+import type { BackendChoice } from '../topology/types.js';
+import { readEvents } from '../watchd/events.js';
+import { actionEffect, runAction } from './actions.js';
+import { actionsRan, brokenByChangeBack, judge, type AssertionResult } from './assertions.js';
+import { gatherEvidence, inPhase, type Evidence } from './evidence.js';
+import type { ActionRun } from './transitions.js';
+import type { Scenario } from './types.js';
+
+/** Time given to the generator to start in the client node before the timeline's zero. */
+const START_DELAY_MS = 2000;
+
+export interface RunOptions {
+  backend?: BackendChoice;
+  /** lab name (default: the scenario's) */
+  name?: string;
+  /** leave the lab up afterwards */
+  keep?: boolean;
+  onStep?: (text: string) => void;
+  onProgress?: (p: BenchProgress) => void;
+}
+
+export interface PhaseRow {
+  name: string;
+  /** seconds from the load's start */
+  from_s: number;
+  to_s: number;
+  sent: number;
+  errors: number;
+  /** answers per server */
+  servers: Record<string, number>;
+}
+
+export interface ScenarioReport {
+  file: string;
+  description: string;
+  lab: string;
+  backend: string;
+  scheme: string;
+  function: string;
+  requests: { sent: number; ok: number; errors: number };
+  errors_by_kind: Record<string, number>;
+  throughput_rps: number;
+  phases: PhaseRow[];
+  /** each failing action and the ms to watchd's reaction */
+  failovers: { action: string; at_s: number; ms: number }[];
+  /** requests broken when a node came back and its clients moved home */
+  broken_by_change_back: number;
+  assertions: AssertionResult[];
+  passed: boolean;
+}
+
+/** Runs the timeline against the load's start; an action that fails is recorded, the others still run. */
+async function runTimeline(lab: RunningLab, s: Scenario, zero: number, step: (t: string) => void): Promise<ActionRun[]> {
+  const runs: ActionRun[] = [];
+  for (const entry of s.timeline) {
+    const wait = zero + entry.atMs - Date.now();
+    if (wait > 0) await sleep(wait);
+    step(`+${(entry.atMs / 1000).toFixed(1)} s: ${entry.action.text}`);
+    const start = Date.now();
+    try {
+      await runAction(lab, entry.action);
+      runs.push({ entry, start, end: Date.now() });
+    } catch (err) {
+      runs.push({ entry, start, end: Date.now(), error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return runs;
+}
+
+function phaseRows(e: Evidence): PhaseRow[] {
+  const t0 = e.bench.start_epoch_ms;
+  return e.phases.map((p) => {
+    const rs = inPhase(e, p);
+    const servers: Record<string, number> = Object.fromEntries(e.scenario.topology.servers.map((s) => [s.name, 0]));
+    for (const r of rs) if (r.server !== undefined) servers[r.server] = (servers[r.server] ?? 0) + 1;
+    return { name: p.name, from_s: (p.start - t0) / 1000, to_s: (p.end - t0) / 1000, sent: rs.length, errors: rs.filter((r) => r.error !== undefined).length, servers };
+  });
+}
+
+function report(e: Evidence, lab: RunningLab): ScenarioReport {
+  const results = [actionsRan(e), ...e.scenario.assertions.map((a) => judge(e, a))];
+  const failovers = e.windows
+    .filter((w) => w.reaction && actionEffect(w.action.entry.action) === 'fails')
+    .map((w) => ({ action: w.action.entry.action.text, at_s: (w.start - e.bench.start_epoch_ms) / 1000, ms: w.reaction!.t - w.start }));
+  const t = e.scenario.topology;
+  return {
+    file: e.scenario.file,
+    description: e.scenario.description,
+    lab: lab.name,
+    backend: lab.state.backend,
+    scheme: t.scheme,
+    function: t.dispatch.function,
+    requests: e.bench.requests,
+    errors_by_kind: e.bench.errors_by_kind,
+    throughput_rps: e.bench.throughput_rps,
+    phases: phaseRows(e),
+    failovers,
+    broken_by_change_back: brokenByChangeBack(e),
+    assertions: results,
+    passed: results.every((r) => r.pass),
+  };
+}
+
+/** Runs a scenario on a fresh lab of its topology; the lab is removed afterwards unless `keep`. */
+export async function runScenario(s: Scenario, o: RunOptions = {}): Promise<ScenarioReport> {
+  const name = o.name ?? s.lab;
+  const step = o.onStep ?? (() => {});
+  const lab = await upLab(s.topology, s.topologyFile, { name, backend: o.backend, onStep: step });
+  try {
+    const initial = dispatchState(lab);
+    const zero = Date.now() + START_DELAY_MS;
+    step(`load: ${s.load.rate ? `${s.load.rate} req/s` : `${s.load.concurrency} in flight`}, ${s.mode} mode, ${s.durationMs / 1000} s`);
+    const bench = runBench(lab, s.load, { records: true, startAtEpochMs: zero, onProgress: o.onProgress });
+    // a generator that fails early still lets the timeline finish, and its error surfaces below
+    bench.catch(() => {});
+    const runs = await runTimeline(lab, s, zero, step);
+    const result = await bench;
+    const events = lab.state.watchd ? (await readEvents(lab.state.watchd.eventsFile)).filter((ev) => ev.t >= zero - START_DELAY_MS) : [];
+    return report(gatherEvidence(s, result, runs, events, initial), lab);
+  } finally {
+    if (!o.keep) await downLab(name);
+  }
+}
