@@ -140,11 +140,12 @@ export function resolveScenario(raw: RawScenario, t: Topology): { ok: true; valu
   const p = new Problems();
   const { flags, durationMs } = loadFlags(raw.load, p);
   const entries = timeline(raw, t, durationMs, p);
+  // assertions name phases and nodes of the timeline: checked once the timeline itself is sound
+  if (p.list.length > 0 || durationMs === undefined) return { ok: false, problems: p.list };
   const firstPhase = raw.phase ?? 'before';
   const phases = [firstPhase, ...entries.map((e) => e.phase)];
-  raw.timeline.forEach((e, i) => {
-    const name = e.phase;
-    if (name !== undefined && phases.indexOf(name) !== phases.lastIndexOf(name)) p.add(['timeline', i, 'phase'], `phase "${name}" is named twice: phase names must differ`);
+  entries.forEach((e, i) => {
+    if (phases.indexOf(e.phase) < i + 1) p.add(['timeline', i, raw.timeline[i]!.phase === undefined ? 'do' : 'phase'], `phase "${e.phase}" is named twice: phase names must differ`);
   });
   const failed = new Set(entries.filter((e) => actionEffect(e.action) === 'fails').map((e) => e.action.node));
   const mode = raw.load.mode ?? 'close';
