@@ -108,22 +108,27 @@ function report(e: Evidence, lab: RunningLab): ScenarioReport {
   };
 }
 
+/** Runs a scenario's load and timeline on a lab that is up (built from the scenario's topology) and judges it. */
+export async function runScenarioOn(lab: RunningLab, s: Scenario, o: Pick<RunOptions, 'onStep' | 'onProgress'> = {}): Promise<ScenarioReport> {
+  const step = o.onStep ?? (() => {});
+  const initial = dispatchState(lab);
+  const zero = Date.now() + START_DELAY_MS;
+  step(`load: ${s.load.rate ? `${s.load.rate} req/s` : `${s.load.concurrency} in flight`}, ${s.mode} mode, ${s.durationMs / 1000} s`);
+  const bench = runBench(lab, s.load, { records: true, startAtEpochMs: zero, onProgress: o.onProgress });
+  // a generator that fails early still lets the timeline finish, and its error surfaces below
+  bench.catch(() => {});
+  const runs = await runTimeline(lab, s, zero, step);
+  const result = await bench;
+  const events = lab.state.watchd ? (await readEvents(lab.state.watchd.eventsFile)).filter((ev) => ev.t >= zero - START_DELAY_MS) : [];
+  return report(gatherEvidence(s, result, runs, events, initial), lab);
+}
+
 /** Runs a scenario on a fresh lab of its topology; the lab is removed afterwards unless `keep`. */
 export async function runScenario(s: Scenario, o: RunOptions = {}): Promise<ScenarioReport> {
   const name = o.name ?? s.lab;
-  const step = o.onStep ?? (() => {});
-  const lab = await upLab(s.topology, s.topologyFile, { name, backend: o.backend, onStep: step });
+  const lab = await upLab(s.topology, s.topologyFile, { name, backend: o.backend, onStep: o.onStep });
   try {
-    const initial = dispatchState(lab);
-    const zero = Date.now() + START_DELAY_MS;
-    step(`load: ${s.load.rate ? `${s.load.rate} req/s` : `${s.load.concurrency} in flight`}, ${s.mode} mode, ${s.durationMs / 1000} s`);
-    const bench = runBench(lab, s.load, { records: true, startAtEpochMs: zero, onProgress: o.onProgress });
-    // a generator that fails early still lets the timeline finish, and its error surfaces below
-    bench.catch(() => {});
-    const runs = await runTimeline(lab, s, zero, step);
-    const result = await bench;
-    const events = lab.state.watchd ? (await readEvents(lab.state.watchd.eventsFile)).filter((ev) => ev.t >= zero - START_DELAY_MS) : [];
-    return report(gatherEvidence(s, result, runs, events, initial), lab);
+    return await runScenarioOn(lab, s, o);
   } finally {
     if (!o.keep) await downLab(name);
   }

@@ -14,11 +14,10 @@ export function planLab(t: Topology, state: DispatchState): LabPlan {
   router.steps.push(...(t.scheme === 'routing' ? routerGhostSteps(t) : routerBroadcastSteps(t)));
   plans.set(t.router.name, router);
   t.dispatchers.forEach((d, i) => plans.set(d.name, dispatcherPlan(t, i)));
-  for (const s of t.servers) {
-    const plan = serverBasePlan(t, s);
-    if (t.scheme === 'broadcast') plan.steps.push(...broadcastServerSteps(t));
-    plans.set(s.name, plan);
-  }
+  for (const s of t.servers) plans.set(s.name, serverBasePlan(t, s));
   for (const { node, step } of dispatchSteps(t, state)) plans.get(node)!.steps.push(step);
+  // broadcast: the local filter is in place before the pkt_type fix lets a server take ghost packets at all,
+  // so a server whose plan is applied under load (a revived one) never accepts, and resets, another's clients
+  if (t.scheme === 'broadcast') for (const s of t.servers) plans.get(s.name)!.steps.push(...broadcastServerSteps(t));
   return { lab: t.name, nodes: t.nodes.map((n) => plans.get(n.name)!) };
 }

@@ -1,14 +1,18 @@
-// `lab demo`: for each scheme, bring a 4-server cluster up, show it, put HTTP load through the ghost, print the per-server table, take it down.
-import { resolve } from 'node:path';
+// `lab demo`: for each scheme, bring a 4-server cluster up, show it, put HTTP load through the ghost, kill and revive a server under load, take it down.
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { runBench } from '../../lab/bench.js';
 import { downLab } from '../../lab/down.js';
+import { UsageError } from '../../lab/errors.js';
 import { projectRoot } from '../../lab/paths.js';
 import { upLab, SERVER_PORT } from '../../lab/up.js';
+import { parseScenario } from '../../scenario/load.js';
+import { runScenarioOn } from '../../scenario/run.js';
 import { loadTopology } from '../../topology/load.js';
 import { table } from '../output.js';
 import { progress } from '../spinner.js';
 import { printBench } from './bench.js';
+import { phaseTable } from './run.js';
 import { printStatus } from './status.js';
 import type { RunningLab } from '../../lab/running-lab.js';
 
@@ -19,7 +23,42 @@ async function showReachability(lab: RunningLab): Promise<void> {
   console.log(table(['url', 'answered by', 'ok'], direct.map((r) => [r.url, r.servedBy ?? '-', r.ok ? 'yes' : (r.error ?? String(r.status))])));
 }
 
-async function demoScheme(scheme: 'routing' | 'broadcast', name: string, duration: string): Promise<void> {
+/** The failure part: s1 killed under load, then revived, as a scenario whose assertions are printed. */
+function failureScenario(scheme: 'routing' | 'broadcast', seconds: number) {
+  const at = (f: number): string => `${(seconds * f).toFixed(1)}s`;
+  const text = `topology: ../topologies/${scheme}.yaml
+load: {duration: ${seconds}s, rate: 500, mode: close, clients: 1000}
+phase: before
+timeline:
+  - {at: ${at(1 / 3)}, do: kill s1, phase: during}
+  - {at: ${at(2 / 3)}, do: revive s1, phase: after}
+assert:
+  - accounted
+  - no-errors: {clients-of: [s0, s2, s3]}
+  - errors-only-in-transitions
+  - follows-model
+  - failover: {node: s1}
+`;
+  return parseScenario(text, join(projectRoot(), 'scenarios', `demo-${scheme}.yaml`));
+}
+
+async function demoFailure(lab: RunningLab, scheme: 'routing' | 'broadcast', seconds: number): Promise<void> {
+  const s = failureScenario(scheme, seconds);
+  const [kill, revive] = s.timeline;
+  console.log(`\nA server failure under load (paper 6.3): 500 req/s for ${seconds} s; s1 killed at ${kill!.atMs / 1000} s, revived at ${revive!.atMs / 1000} s; watchd changes the function both times.`);
+  const spin = progress('demo: failure under load');
+  const r = await runScenarioOn(lab, s, { onStep: (t) => spin.step(`demo: ${t}`), onProgress: (p) => spin.step(`demo: load ${(p.elapsed_ms / 1000).toFixed(0)} s, ${p.ok} ok, ${p.errors} errors`) });
+  spin.succeed('demo: failure and recovery done');
+  console.log(`requests: ${r.requests.sent} sent = ${r.requests.ok} ok + ${r.requests.errors} errors`);
+  console.log('answers per server before, during and after the failure (requests by their start):');
+  console.log(phaseTable(r));
+  for (const f of r.failovers) console.log(`failover: ${f.action} -> watchd took it out after ${f.ms} ms`);
+  console.log(`requests broken when s1's clients moved back: ${r.broken_by_change_back}`);
+  for (const a of r.assertions) console.log(`${a.pass ? 'PASS' : 'FAIL'}  ${a.name}: ${a.detail}`);
+  if (!r.passed) process.exitCode = 1;
+}
+
+async function demoScheme(scheme: 'routing' | 'broadcast', name: string, duration: string, failureSeconds: number): Promise<void> {
   const file = resolve(projectRoot(), 'topologies', `${scheme}.yaml`);
   const t = loadTopology(file);
   const spin = progress(`demo: bringing up the ${scheme} cluster`);
@@ -34,6 +73,7 @@ async function demoScheme(scheme: 'routing' | 'broadcast', name: string, duratio
     bench.succeed(`demo: load done`);
     console.log(`\nHTTP load through the ghost from 1000 client addresses (each server's share next to the model's, k = CA mod ${t.servers.length}):`);
     printBench(r);
+    if (failureSeconds > 0) await demoFailure(lab, scheme, failureSeconds);
   } finally {
     await downLab(name);
     console.log(`lab "${name}" removed`);
@@ -43,10 +83,13 @@ async function demoScheme(scheme: 'routing' | 'broadcast', name: string, duratio
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('both schemes in turn: up a 4-server cluster, show it, HTTP load through the ghost, per-server table, down')
+    .description('both schemes in turn: up a 4-server cluster, show it, HTTP load through the ghost, kill and revive s1 under load, per-server tables, down')
     .option('--name <name>', 'lab name', 'demo')
     .option('--duration <time>', 'load per scheme', '3s')
-    .action(async (opts: { name: string; duration: string }) => {
-      for (const scheme of ['routing', 'broadcast'] as const) await demoScheme(scheme, opts.name, opts.duration);
+    .option('--failure <seconds>', 'length of the failure part under load (0: none)', '9')
+    .action(async (opts: { name: string; duration: string; failure: string }) => {
+      const seconds = Number(opts.failure);
+      if (!/^\d+$/.test(opts.failure) || (seconds > 0 && seconds < 3) || seconds > 600) throw new UsageError(`--failure must be 0 or a whole number of seconds from 3 to 600, got "${opts.failure}"`);
+      for (const scheme of ['routing', 'broadcast'] as const) await demoScheme(scheme, opts.name, opts.duration, seconds);
     });
 }
