@@ -13,6 +13,8 @@ import { registerImages } from './commands/images.js';
 import { registerLifecycle } from './commands/lifecycle.js';
 import { registerLogs } from './commands/logs.js';
 import { registerPlan } from './commands/plan.js';
+import { registerShell } from './commands/shell.js';
+import { registerRun } from './commands/run.js';
 import { registerSpread } from './commands/spread.js';
 import { registerStatus } from './commands/status.js';
 import { registerTest } from './commands/test.js';
@@ -31,10 +33,12 @@ export function buildProgram(): Command {
   registerFailures(program);
   registerLogs(program);
   registerBench(program);
+  registerRun(program);
   registerSpread(program);
   registerDoctor(program);
   registerImages(program);
   registerDemo(program);
+  registerShell(program);
   registerTest(program);
   return program;
 }

@@ -11,7 +11,8 @@ import { refreshState, SurvivorLab } from '../../lab/survivor-lab.js';
 import { cidrSize, parseCidr } from '../../net/ipv4.js';
 import { printJson, table } from '../output.js';
 
-function showDispatch(lab: RunningLab, json: boolean): void {
+/** What `lab dispatch show` prints (shared with `lab shell`'s `dispatch`). */
+export function showDispatch(lab: RunningLab, json: boolean): void {
   const t = lab.state.topology;
   const state = dispatchState(lab);
   const pop = parseCidr(t.clientPopulation);
@@ -21,6 +22,19 @@ function showDispatch(lab: RunningLab, json: boolean): void {
   console.log(`alive: ${state.alive.map((k) => t.servers[k]!.name).join(' ')}`);
   console.log(`client population ${t.clientPopulation}:`);
   console.log(summary.text);
+}
+
+/** What `lab counters [NODE]` prints: every node but the client, or one node (shared with `lab shell`'s `counters`). */
+export async function printCounters(lab: RunningLab, node: string | undefined, json: boolean): Promise<void> {
+  const nodes = node ? [node] : lab.state.topology.nodes.filter((n) => n.role !== 'client').map((n) => n.name);
+  const all = await Promise.all(nodes.map((n) => readCounters(lab, n)));
+  if (json) return printJson(all);
+  const rows = all.flatMap((c) => [
+    ...c.rules.map((r) => [c.node, r.comment, r.packets]),
+    ...(c.snmp['Icmp.OutRedirects'] ? [[c.node, 'ICMP redirects sent (IcmpOutRedirects)', c.snmp['Icmp.OutRedirects']]] : []),
+    ...(c.snmp['Ip.ForwDatagrams'] ? [[c.node, 'IP datagrams forwarded', c.snmp['Ip.ForwDatagrams']]] : []),
+  ]);
+  console.log(table(['node', 'counter', 'packets'], rows));
 }
 
 export function registerDispatch(program: Command): void {
@@ -54,16 +68,5 @@ export function registerDispatch(program: Command): void {
     .option('--name <name>', 'lab name')
     .option('--json', 'machine-readable output')
     .argument('[node]', 'only this node')
-    .action(async (node: string | undefined, opts: { name?: string; json?: boolean }) => {
-      const lab = await RunningLab.open(opts.name);
-      const nodes = node ? [node] : lab.state.topology.nodes.filter((n) => n.role !== 'client').map((n) => n.name);
-      const all = await Promise.all(nodes.map((n) => readCounters(lab, n)));
-      if (opts.json) return printJson(all);
-      const rows = all.flatMap((c) => [
-        ...c.rules.map((r) => [c.node, r.comment, r.packets]),
-        ...(c.snmp['Icmp.OutRedirects'] ? [[c.node, 'ICMP redirects sent (IcmpOutRedirects)', c.snmp['Icmp.OutRedirects']]] : []),
-        ...(c.snmp['Ip.ForwDatagrams'] ? [[c.node, 'IP datagrams forwarded', c.snmp['Ip.ForwDatagrams']]] : []),
-      ]);
-      console.log(table(['node', 'counter', 'packets'], rows));
-    });
+    .action(async (node: string | undefined, opts: { name?: string; json?: boolean }) => printCounters(await RunningLab.open(opts.name), node, Boolean(opts.json)));
 }

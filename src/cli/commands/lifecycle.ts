@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { cleanAll, downLab } from '../../lab/down.js';
 import { checkLabName, findLab } from '../../lab/state.js';
+import type { RunningLab } from '../../lab/running-lab.js';
 import { upLab } from '../../lab/up.js';
 import { BACKENDS, type BackendChoice } from '../../topology/types.js';
 import { UsageError } from '../../lab/errors.js';
@@ -30,6 +31,31 @@ function cleanupOnSignal(name: string): () => void {
   };
 }
 
+export interface UpFlags {
+  topology?: string;
+  name?: string;
+  backend?: string;
+}
+
+/** `up -t FILE [--name] [--backend]` with a spinner; Ctrl-C part way removes what was built. Shared with `lab shell -t`. */
+export async function upFromFile(opts: UpFlags): Promise<RunningLab> {
+  const t = topologyFrom(opts.topology);
+  const name = checkLabName(opts.name ?? t.name);
+  const backend = backendOption(opts.backend);
+  const spin = progress(`bringing up lab "${name}"`);
+  const release = cleanupOnSignal(name);
+  try {
+    const lab = await upLab(t, resolve(opts.topology!), { name, ...(backend ? { backend } : {}), onStep: spin.step });
+    spin.succeed(`lab "${name}" is up (${t.scheme} scheme, ${t.servers.length} servers, ${lab.state.backend} backend)`);
+    return lab;
+  } catch (err) {
+    spin.fail();
+    throw err;
+  } finally {
+    release();
+  }
+}
+
 export function registerLifecycle(program: Command): void {
   program
     .command('up')
@@ -37,23 +63,7 @@ export function registerLifecycle(program: Command): void {
     .option('-t, --topology <file>', 'topology file')
     .option('--name <name>', 'lab name (default: the topology\'s name)')
     .option('--backend <backend>', `auto | netns | docker (default: the topology's)`)
-    .action(async (opts: { topology?: string; name?: string; backend?: string }) => {
-      const t = topologyFrom(opts.topology);
-      const name = checkLabName(opts.name ?? t.name);
-      const backend = backendOption(opts.backend);
-      const spin = progress(`bringing up lab "${name}"`);
-      const release = cleanupOnSignal(name);
-      try {
-        const lab = await upLab(t, resolve(opts.topology!), { name, ...(backend ? { backend } : {}), onStep: spin.step });
-        spin.succeed(`lab "${name}" is up (${t.scheme} scheme, ${t.servers.length} servers, ${lab.state.backend} backend)`);
-        printStatus(lab.state);
-      } catch (err) {
-        spin.fail();
-        throw err;
-      } finally {
-        release();
-      }
-    });
+    .action(async (opts: UpFlags) => printStatus((await upFromFile(opts)).state));
 
   program
     .command('down')
