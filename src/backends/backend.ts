@@ -61,6 +61,12 @@ export interface SpawnOptions {
   logDir: string;
 }
 
+/** Part of a log file: the bytes from the offset asked for, and the whole file's size then. */
+export interface LogChunk {
+  data: Buffer;
+  size: number;
+}
+
 export interface Backend {
   readonly kind: 'netns' | 'docker';
   /** Builds networks, nodes, links, addresses and sysctls. Partial failure leaves only prefixed objects. */
@@ -73,6 +79,12 @@ export interface Backend {
   isRunning(record: ProcessRecord): Promise<boolean>;
   /** Ends a process the lab started: SIGTERM, then SIGKILL after the timeout. */
   stop(record: ProcessRecord, timeoutMs?: number): Promise<void>;
+  /** Whether spawned processes' log files are host files, readable at their recorded path. */
+  readonly logsOnHost: boolean;
+  /** A spawned process's log from byte `offset` on, and the file's size; undefined while the file does not exist. */
+  readLog(node: string, file: string, offset: number): Promise<LogChunk | undefined>;
+  /** Streams a log from byte `offset` on as it grows, until the returned stop is called or onEnd says it ended (logs that are not host files). */
+  followLog?(node: string, file: string, offset: number, onData: (data: Buffer) => void, onEnd?: () => void): Promise<() => Promise<void>>;
   /** Sets a node's interface administratively up or down. */
   setLink(node: string, ifname: string, up: boolean): Promise<void>;
   /** Failure hook, as a crashed machine: every process of the node dies at once and its links drop. */

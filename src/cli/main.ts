@@ -1,6 +1,7 @@
 // The `lab` command line: registers every command and turns errors into clear messages and exit codes.
 import { Command, CommanderError } from 'commander';
 import { LabError } from '../lab/errors.js';
+import { closeDockerClient } from '../backends/docker/client.js';
 import { InputError } from '../yaml/input-error.js';
 import { registerBench } from './commands/bench.js';
 import { registerCompose } from './commands/compose.js';
@@ -61,6 +62,9 @@ async function main(): Promise<void> {
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`lab: ${message}\n`);
     process.exitCode = exitCodeOf(err);
+  } finally {
+    // an engine reached over ssh keeps a connection open: the command is done with it
+    closeDockerClient();
   }
 }
 

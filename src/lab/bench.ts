@@ -1,5 +1,5 @@
 // `lab bench`: runs the load generator inside the client node against the ghost and measures the cluster against the model.
-import { copyFile, mkdir, readFile, truncate, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, truncate, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dispatchFunction } from '../dispatch/registry.js';
@@ -8,6 +8,7 @@ import { parseLoadArgs } from '../load/options.js';
 import type { LoadResult } from '../load/run-load.js';
 import type { BenchResult } from '../report/bench-result.js';
 import { benchMetrics } from './bench-metrics.js';
+import { followLog } from './log-follow.js';
 import { dispatchState } from './dispatch-control.js';
 import { LabError, UsageError } from './errors.js';
 import { builtScript, labDir, logDir } from './paths.js';
@@ -110,14 +111,17 @@ async function runGenerator(lab: RunningLab, argv: string[], run: BenchRun): Pro
   const stop = (): void => void lab.backend.stop(record, 30_000).catch(() => {});
   if (run.signal?.aborted) stop();
   run.signal?.addEventListener('abort', stop, { once: true });
-  let seen = 0;
-  const lines = async (): Promise<string[]> => (await readFile(record.logFile, 'utf8').catch(() => '')).split('\n');
-  while (await lab.backend.isRunning(record)) {
-    const all = await lines();
-    for (const line of all.slice(seen, -1)) if (line.startsWith('{"progress"')) onProgress(JSON.parse(line).progress as BenchProgress);
-    seen = Math.max(seen, all.length - 1);
-    await sleep(250);
+  // progress lines as they come (a host file, or a tail streamed from the client with a remote engine)
+  const follow = await followLog(lab.backend, 'client', record.logFile, 0, (batch) => {
+    for (const line of batch) if (line.startsWith('{"progress"')) onProgress(JSON.parse(line).progress as BenchProgress);
+  }, 250);
+  try {
+    while (await lab.backend.isRunning(record)) await sleep(250);
+  } finally {
+    await follow.stop();
   }
+  // the whole log once more, for the result line
+  const lines = async (): Promise<string[]> => ((await lab.backend.readLog('client', record.logFile, 0).catch(() => undefined))?.data.toString('utf8') ?? '').split('\n');
   run.signal?.removeEventListener('abort', stop);
   const result = (await lines()).filter((l) => l.startsWith('{') && !l.startsWith('{"progress"')).at(-1);
   if (!result) throw new LabError(`the load generator in the client ended without a result (log: ${record.logFile}): ${(await lines()).slice(-5).join(' | ')}`);

@@ -16,7 +16,7 @@ export const USAGE = `usage: node dist/src/load/main.js --target ADDR [--port 80
   --records        the JSON result lists every request: [client, start ms, end ms, server or !error]
   --start-at       start sending at this Date.now() time (ms), e.g. to line up with a timeline
   SIGTERM/SIGINT   end the sending window early; requests in flight finish and the result is printed
-  durations: 500ms, 5s, 1.5m or a plain number of seconds`;
+  durations: 500ms, 5s, 1.5m, 1h or a plain number of seconds`;
 
 export interface LoadCli {
   help: boolean;
@@ -48,11 +48,13 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** "500ms", "5s", "1.5m", "2" (seconds) -> milliseconds; throws RangeError. */
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** "500ms", "5s", "1.5m", "1h", "2" (seconds) -> milliseconds; throws RangeError. */
 export function parseDuration(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
-  if (!m) throw new RangeError(`expected a duration like 500ms, 5s or 1m, got "${text}"`);
-  const ms = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) throw new RangeError(`expected a duration like 500ms, 5s, 1m or 1h, got "${text}"`);
+  const ms = Number(m[1]) * UNIT_MS[m[2] ?? 's']!;
   if (!(ms > 0)) throw new RangeError(`must be more than zero, got "${text}"`);
   return ms;
 }

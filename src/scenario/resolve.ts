@@ -5,18 +5,12 @@ import type { Topology } from '../topology/types.js';
 import type { FieldPath, FieldProblem } from '../yaml/located-yaml.js';
 import { actionEffect, parseAction } from './actions.js';
 import type { RawScenario } from './schema.js';
-import type { Assertion, TimelineEntry } from './types.js';
+import type { Assertion, Scenario, TimelineEntry } from './types.js';
 
 export const ASSERTION_FORMS = 'accounted, errors-only-in-transitions, follows-model, no-errors: {clients-of: [...]}, shares: {phase: P, tolerance: 0.05}, failover: {node: N, max: 1s}';
 
-export interface Resolved {
-  load: BenchFlags;
-  durationMs: number;
-  mode: 'close' | 'keepalive';
-  firstPhase: string;
-  timeline: TimelineEntry[];
-  assertions: Assertion[];
-}
+/** What resolving adds to a scenario as written. */
+export type Resolved = Pick<Scenario, 'load' | 'durationMs' | 'mode' | 'firstPhase' | 'timeline' | 'assertions'>;
 
 class Problems {
   readonly list: FieldProblem[] = [];

@@ -13,14 +13,14 @@ import { dispatcherFailover, serverChanges } from './decide.js';
 import { appendEvent, eventsFile, makeEvent, type WatchdEvent, type WatchdEventKind } from './events.js';
 import { Monitor, type Transition } from './monitor.js';
 import { parseRound, type ProbeRound } from './round.js';
-import { LineTail } from './tail.js';
+import { followLog, logEnd, type LogFollow } from '../lab/log-follow.js';
 
 export class WatchdDaemon {
   private readonly lab: SurvivorLab;
   private readonly monitor: Monitor;
   private readonly events: string;
   private readonly proberLog: string;
-  private tail: LineTail | undefined;
+  private tail: LogFollow | undefined;
   private queue: ProbeRound[] = [];
   private working = false;
   private rounds = 0;
@@ -44,9 +44,12 @@ export class WatchdDaemon {
 
   async start(): Promise<void> {
     if (this.t.dispatchers.length > 0) await this.locked(() => this.lab.applySteps(this.t.router.name, dispatcherProbeSteps(this.t)));
-    this.tail = new LineTail(this.proberLog, await LineTail.endOf(this.proberLog), (lines) => this.onLines(lines));
+    const backend = this.lab.backend;
+    const router = this.t.router.name;
+    // the prober's rounds: a host file followed with inotify, or (a remote engine) a tail streamed from the router
+    const from = await logEnd(backend, router, this.proberLog);
+    this.tail = await followLog(backend, router, this.proberLog, from, (lines) => this.onLines(lines), Math.min(25, this.t.watchd.intervalMs));
     const prober = await this.locked(() => this.startProber());
-    this.tail.start(Math.min(25, this.t.watchd.intervalMs));
     await this.firstRound(15000);
     await this.emit('started', { interval_ms: this.t.watchd.intervalMs, misses: this.t.watchd.misses, prober_pid: prober.pid });
     this.housekeeper = setInterval(() => void this.housekeeping(), 500);
@@ -66,7 +69,7 @@ export class WatchdDaemon {
     if (this.stopping) return;
     this.stopping = true;
     if (this.housekeeper) clearInterval(this.housekeeper);
-    this.tail?.stop();
+    await this.tail?.stop().catch(() => {});
     await refreshState(this.lab).catch(() => {}); // a revived router's prober has a new record
     const prober = this.proberRecord();
     if (prober) await this.lab.backend.stop(prober, 1000).catch(() => {});
@@ -200,7 +203,7 @@ export class WatchdDaemon {
   private async exit(reason: string): Promise<void> {
     this.stopping = true;
     if (this.housekeeper) clearInterval(this.housekeeper);
-    this.tail?.stop();
+    await this.tail?.stop().catch(() => {});
     process.stderr.write(`watchd: ${reason}; exiting\n`);
     process.exit(0);
   }

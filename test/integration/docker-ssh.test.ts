@@ -12,6 +12,7 @@ import { DockerBackend } from '../../src/backends/docker/docker-backend.js';
 import { dockerAvailable } from '../../src/backends/docker/engine.js';
 import { run } from '../../src/backends/netns/run.js';
 import { ensureLabImage } from '../../src/images/build.js';
+import { lab } from '../helpers/cli.js';
 import { dockerSmallLab } from '../helpers/docker-lab-spec.js';
 
 const LAB = 'tdssh1';
@@ -185,5 +186,42 @@ if (why && CI) {
     await b.destroy();
     t.same(await labObjects(LAB, local), { containers: [], networks: [] }, 'destroy leaves nothing');
     t.match(sshdLog, /Accepted publickey for root from 127\.0\.0\.1/, 'every call went through our sshd, with the agent\'s key');
+  });
+
+  t.test('DOCKER_HOST=ssh://: ./lab up, bench, kill (watchd follows its prober inside the router), logs, down', async (t) => {
+    const name = 'tdssh2';
+    const env = { DOCKER_HOST: process.env.DOCKER_HOST!, SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK! };
+    const file = join(dir, 'ssh-lab.yaml');
+    writeFileSync(file, `name: ${name}\nscheme: routing\nservers: 3\nbackend: docker\nlan: 10.78.21.0/24\nclient: {link: 198.18.78.0/24}\n`);
+    t.teardown(() => void lab(['down', '--name', name], env));
+    const up = lab(['up', '-t', file], env);
+    t.equal(up.code, 0, `lab up over ssh (${up.stderr.trim().split('\n').slice(-3).join(' | ')})`);
+    const info = await local.getContainer(`olab-${name}-s0`).inspect();
+    t.same(info.HostConfig.Binds ?? [], [], 'no bind mounts: the runtime was copied into the containers');
+    const status = JSON.parse(lab(['status', '--name', name, '--json'], env).stdout) as { phase: string; backend: string };
+    t.same([status.phase, status.backend], ['up', 'docker']);
+
+    const bench = lab(['bench', '--name', name, '--duration', '2s', '--rate', '200', '--clients', '300', '--json'], env);
+    t.equal(bench.code, 0, `bench over ssh: ${bench.stderr.slice(-300)}`);
+    const r = JSON.parse(bench.stdout) as { requests: { sent: number; ok: number; errors: number }; mismatches: number; servers: Record<string, { requests: number }> };
+    t.ok(r.requests.ok > 0 && r.requests.sent === r.requests.ok + r.requests.errors, `sent ${r.requests.sent} = ok ${r.requests.ok} + errors ${r.requests.errors}`);
+    t.equal(r.mismatches, 0, 'every answer from the predicted server');
+    t.same(Object.keys(r.servers).sort(), ['s0', 's1', 's2'], 'every server answered');
+
+    const killedAt = Date.now();
+    t.equal(lab(['kill', '--name', name, 's1'], env).code, 0, 'lab kill s1 over ssh');
+    let reconfigured: { t: number; down?: string[] } | undefined;
+    await waitFor('watchd to take s1 out', () => {
+      const events = lab(['logs', '--name', name, 'watchd', '--json'], env).stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { t: number; event: string; down?: string[] });
+      reconfigured = events.find((e) => e.event === 'reconfigured' && e.t >= killedAt && (e.down ?? []).includes('s1'));
+      return reconfigured !== undefined;
+    }, 30000);
+    t.comment(`over ssh, watchd took s1 out ${reconfigured!.t - killedAt} ms after the kill (its prober's rounds streamed from the router by a tail over ssh)`);
+    const logs = lab(['logs', '--name', name, 's0-http'], env);
+    t.equal(logs.code, 0, 'lab logs s0-http reads the log inside the container');
+    t.match(logs.stdout, /s0/, `the server's own log: ${logs.stdout.slice(0, 120)}`);
+
+    t.equal(lab(['down', '--name', name], env).code, 0, 'lab down over ssh');
+    t.same(await labObjects(name, local), { containers: [], networks: [] }, 'nothing left');
   });
 }

@@ -11,8 +11,9 @@ t.test('parseDuration', async (t) => {
   t.equal(parseDuration('500ms'), 500);
   t.equal(parseDuration('5s'), 5000);
   t.equal(parseDuration('1.5m'), 90000);
+  t.equal(parseDuration('1h'), 3_600_000);
   t.equal(parseDuration('2'), 2000);
-  for (const bad of ['', '0', '0s', '-1s', '5h', 'abc', '1.s']) t.throws(() => parseDuration(bad), RangeError, bad);
+  for (const bad of ['', '0', '0s', '-1s', 'abc', '1.s', '5d', '1hh']) t.throws(() => parseDuration(bad), RangeError, bad);
 });
 
 t.test('a full command line', async (t) => {

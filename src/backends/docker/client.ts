@@ -1,10 +1,29 @@
 // The Docker client (from DOCKER_HOST: unix socket, tcp or ssh://user@host), error helpers and stream draining.
 import Docker from 'dockerode';
+import { SshDockerAgent, sshConfigOf } from './ssh-agent.js';
 
 let shared: Docker | undefined;
+let sshAgent: SshDockerAgent | undefined;
 
-/** One client per process; docker-modem reads DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH itself. */
+/** Ends the client's ssh connection, if any (it would keep a finished command's process alive). */
+export function closeDockerClient(): void {
+  sshAgent?.destroy();
+  sshAgent = undefined;
+  shared = undefined;
+}
+
+/**
+ * One client per process. docker-modem reads DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH itself, except
+ * for ssh://, where every API call would pay an ssh handshake: there all calls share one ssh connection.
+ */
 export function dockerClient(): Docker {
+  const host = process.env.DOCKER_HOST;
+  if (host?.startsWith('ssh://')) {
+    // docker-modem uses `agent` for every request (apocas/docker-modem#103); @types/dockerode does not list it
+    sshAgent ??= new SshDockerAgent(sshConfigOf(host));
+    const options = { protocol: 'http', host: 'docker-over-ssh', port: 80, agent: sshAgent };
+    shared ??= new Docker(options as Docker.DockerOptions);
+  }
   shared ??= new Docker();
   return shared;
 }

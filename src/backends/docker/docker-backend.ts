@@ -8,6 +8,7 @@ import {
   type Backend,
   type ExecOptions,
   type ExecResult,
+  type LogChunk,
   type LabSpec,
   type ProcessRecord,
   type SpawnOptions,
@@ -20,7 +21,9 @@ import { defaultImageTag } from '../../images/recipe.js';
 import { destroyDockerLab, labObjects, type DockerTeardownOptions } from './clean.js';
 import { dockerClient, engineIsLocal, engineMessage, statusOf } from './client.js';
 import { createNodeContainer, reviveNodeContainer } from './containers.js';
-import { execIn } from './exec.js';
+import { execIn, followInContainer } from './exec.js';
+import { uploadRuntime } from './runtime-upload.js';
+import { readHostLog } from '../host-log.js';
 import { addNoTrack } from './host-notrack.js';
 import { checkIfName, checkLabName, checkNodeName, containerName } from './names.js';
 import { checkAddresses, checkNoOverlap, createLabNetwork } from './networks.js';
@@ -45,7 +48,7 @@ export interface DockerBackendOptions {
    * Bind-mount the project root (read-only) and this node binary at their own paths, so argv naming
    * process.execPath and dist/ scripts runs unchanged. Default: only when the engine is local (unix socket);
    * with a remote engine the image's node runs instead (argv[0] === process.execPath becomes `node`) and the
-   * project must exist at the same path on the engine's host.
+   * runtime (dist/, package.json, the packages nodes import) is copied into every container at the same path.
    */
   hostMounts?: boolean;
   /**
@@ -110,6 +113,11 @@ export class DockerBackend implements Backend {
     await mapLimit(spec.nodes, this.options.concurrency ?? 8, (node) =>
       createNodeContainer(this.docker, { lab: this.lab, node, image, sysctls: sysctls.get(node.name)!, binds, prefixes }),
     );
+    if (!this.hostMounts) {
+      // the engine cannot see this host's files: the scripts nodes run go into every container
+      step('copying the lab runtime (dist/) into the containers');
+      await uploadRuntime(this.docker, spec.nodes.map((n) => this.container(n.name)));
+    }
   }
 
   async exec(node: string, argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
@@ -162,6 +170,27 @@ export class DockerBackend implements Backend {
       throw err;
     }
     if (r.exitCode !== 0) throw new BackendError(`process ${record.name} (pid ${record.pid}) survived SIGKILL`, record.node);
+  }
+
+  /** With host mounts, logs land in the shared folder on the host; without (a remote engine) they stay in the containers. */
+  get logsOnHost(): boolean {
+    return this.hostMounts;
+  }
+
+  async readLog(node: string, file: string, offset: number): Promise<LogChunk | undefined> {
+    if (this.hostMounts) return readHostLog(file, offset);
+    // the size first, then the bytes from the offset on, in one exec
+    const r = await this.exec(node, ['sh', '-c', 'stat -c %s "$1" && tail -c +"$2" "$1"', 'sh', file, String(offset + 1)]);
+    if (r.exitCode !== 0) return undefined;
+    const nl = r.stdout.indexOf('\n');
+    const size = Number(r.stdout.slice(0, nl));
+    const data = size > offset ? Buffer.from(r.stdout.slice(nl + 1), 'utf8') : Buffer.alloc(0);
+    return { data, size };
+  }
+
+  /** One long-running `tail -F` in the node, its output streamed back (its pid first, to end it by pid when stopped). */
+  async followLog(node: string, file: string, offset: number, onData: (data: Buffer) => void, onEnd?: () => void): Promise<() => Promise<void>> {
+    return followInContainer(this.docker, this.container(checkNodeName(node)), file, offset, onData, onEnd);
   }
 
   async setLink(node: string, ifname: string, up: boolean): Promise<void> {

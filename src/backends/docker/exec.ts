@@ -90,3 +90,42 @@ export async function execIn(docker: Docker, container: string, argv: string[], 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/**
+ * Streams a file in a container from byte `offset` on as it grows (`tail -F`); the returned function ends it,
+ * by the pid the script printed first.
+ */
+export async function followInContainer(
+  docker: Docker,
+  container: string,
+  file: string,
+  offset: number,
+  onData: (data: Buffer) => void,
+  onEnd: () => void = () => {},
+): Promise<() => Promise<void>> {
+  const script = 'echo "$$"; exec tail -c +"$2" -F "$1" 2>/dev/null';
+  const exec = await docker.getContainer(container).exec({ Cmd: ['sh', '-c', script, 'sh', file, String(offset + 1)], AttachStdout: true, AttachStderr: true, Tty: false });
+  const raw = (await exec.start({ hijack: false, stdin: false })) as Duplex;
+  const stdout = new PassThrough();
+  let pid: string | undefined;
+  let head = '';
+  stdout.on('data', (c: Buffer) => {
+    if (pid !== undefined) return onData(c);
+    head += c.toString('latin1');
+    const nl = head.indexOf('\n');
+    if (nl < 0) return;
+    pid = head.slice(0, nl);
+    const rest = Buffer.from(head.slice(nl + 1), 'latin1');
+    if (rest.length > 0) onData(rest);
+  });
+  let stopped = false;
+  raw.on('error', () => {});
+  // the container stopped (a killed node) or the engine went away: the caller may follow again
+  raw.once('close', () => stopped || onEnd());
+  docker.modem.demuxStream(raw, stdout, new PassThrough());
+  return async () => {
+    stopped = true;
+    raw.destroy();
+    if (pid && /^\d+$/.test(pid)) await execIn(docker, container, ['kill', pid]).catch(() => undefined);
+  };
+}

@@ -8,11 +8,13 @@ import {
   type Backend,
   type ExecOptions,
   type ExecResult,
+  type LogChunk,
   type LabSpec,
   type NodeSpec,
   type ProcessRecord,
   type SpawnOptions,
 } from '../backend.js';
+import { readHostLog } from '../host-log.js';
 import { destroyNetnsLab, listLabNamespaces, type TeardownOptions } from './clean.js';
 import {
   bridgeName,
@@ -115,6 +117,13 @@ export class NetnsBackend implements Backend {
     if (!(await waitGone(record, 3000))) {
       throw new BackendError(`process ${record.name} (pid ${record.pid}) survived SIGKILL`, record.node);
     }
+  }
+
+  readonly logsOnHost = true;
+
+  /** Logs of spawned processes are host files (a namespace shares the host's filesystem). */
+  readLog(_node: string, file: string, offset: number): Promise<LogChunk | undefined> {
+    return readHostLog(file, offset);
   }
 
   async setLink(node: string, ifname: string, up: boolean): Promise<void> {

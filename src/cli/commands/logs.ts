@@ -1,12 +1,14 @@
 // `lab logs watchd|NODE`: watchd's events (readable or --json), or the logs of a node's processes; --follow keeps printing.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { readHostLog } from '../../backends/host-log.js';
 import { UsageError } from '../../lab/errors.js';
 import { logDir } from '../../lab/paths.js';
+import { RunningLab } from '../../lab/running-lab.js';
 import { findLab, type LabState } from '../../lab/state.js';
 import { eventsFile, formatEvent, readEvents, type WatchdEvent } from '../../watchd/events.js';
-import { LineTail } from '../../watchd/tail.js';
+import { LineTail, type LogReader } from '../../watchd/tail.js';
 
 interface LogsOptions {
   name?: string;
@@ -25,8 +27,8 @@ function showEvent(e: WatchdEvent, json: boolean): void {
   console.log(json ? JSON.stringify(e) : formatEvent(e));
 }
 
-/** Prints new lines of a file until the process is interrupted. */
-async function follow(file: string, from: number, print: (line: string) => void): Promise<void> {
+/** Prints new lines of a log until the process is interrupted. */
+async function follow(file: string | LogReader, from: number, print: (line: string) => void): Promise<void> {
   const tail = new LineTail(file, from, (lines) => lines.forEach(print));
   tail.start(100);
   await new Promise<void>((resolve) => process.once('SIGINT', () => (tail.stop(), resolve())));
@@ -54,16 +56,36 @@ async function nodeLogFiles(state: LabState, source: string): Promise<string[]> 
   return files.map((f) => join(dir, f));
 }
 
+/** One log of a node's process: its name and a reader (a host file, or a file inside the node). */
+interface NodeLog {
+  name: string;
+  read: LogReader;
+}
+
+/** The logs of `source`: host files in the lab's log folder, or (a remote engine) the recorded processes' logs read through the backend. */
+async function nodeLogSources(state: LabState, source: string): Promise<NodeLog[]> {
+  const lab = new RunningLab(state);
+  if (lab.backend.logsOnHost) {
+    return (await nodeLogFiles(state, source)).map((file) => ({ name: file, read: (o: number) => readHostLog(file, o) }));
+  }
+  const mine = state.processes.filter((p) => p.node === source || `${p.node}-${p.name}` === source);
+  if (mine.length === 0) throw new UsageError(`logs: no process of "${source}" in lab "${state.name}" (give watchd, a node, or NODE-PROCESS)`);
+  return mine.map((p) => ({ name: `${p.node}:${p.logFile}`, read: (o: number) => lab.backend.readLog(p.node, p.logFile, o) }));
+}
+
 async function nodeLogs(state: LabState, source: string, opts: LogsOptions): Promise<void> {
-  const files = await nodeLogFiles(state, source);
-  for (const file of files) {
-    if (files.length > 1) console.log(`==> ${file} <==`);
-    const lines = (await readFile(file, 'utf8')).split('\n').filter(Boolean);
+  const logs = await nodeLogSources(state, source);
+  let end = 0;
+  for (const log of logs) {
+    if (logs.length > 1) console.log(`==> ${log.name} <==`);
+    const chunk = await log.read(0);
+    end = chunk?.size ?? 0;
+    const lines = (chunk?.data.toString('utf8') ?? '').split('\n').filter(Boolean);
     for (const line of lastN(lines, opts.lines)) console.log(line);
   }
   if (opts.follow) {
-    if (files.length > 1) throw new UsageError('logs: --follow takes one log: give NODE-PROCESS (e.g. s0-http)');
-    await follow(files[0]!, await LineTail.endOf(files[0]!), (line) => console.log(line));
+    if (logs.length > 1) throw new UsageError('logs: --follow takes one log: give NODE-PROCESS (e.g. s0-http)');
+    await follow(logs[0]!.read, end, (line) => console.log(line));
   }
 }
 
