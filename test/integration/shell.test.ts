@@ -86,7 +86,10 @@ async function statusUntil(what: string, good: (out: string) => boolean): Promis
   }
 }
 
-t.test('lab shell in a real terminal: completion, history, a live bench table through kill and revive, exec, exit', { skip: needsRoot }, async (t) => {
+/** tmux is the pseudo-terminal: outside CI its absence skips the test (CI installs it, so there it fails instead). */
+const noTmux = spawnSync('tmux', ['-V']).status !== 0 && !process.env.CI ? 'tmux is missing (apt-get install tmux)' : false;
+
+t.test('lab shell in a real terminal: completion, history, a live bench table through kill and revive, exec, exit', { skip: needsRoot || noTmux }, async (t) => {
   await startLab(t, 'shl', YAML, 'netns');
   const built = cli(['--help']); // the ./lab wrapper builds dist/ when the sources are newer
   t.equal(built.code, 0, `the CLI is built (${built.stderr.trim().split('\n').at(-1) ?? ''})`);
