@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { labObjects } from '../../src/backends/docker/clean.js';
-import { engineIsLocal } from '../../src/backends/docker/client.js';
+import { closeDockerClient, engineIsLocal } from '../../src/backends/docker/client.js';
 import { DockerBackend } from '../../src/backends/docker/docker-backend.js';
 import { dockerAvailable } from '../../src/backends/docker/engine.js';
 import { run } from '../../src/backends/netns/run.js';
@@ -156,6 +156,8 @@ if (why && CI) {
   t.teardown(async () => {
     // whatever a failed subtest left, removed through the local socket (the sshd may be gone)
     await new DockerBackend(LAB, { docker: local }).destroy().catch(() => {});
+    // this process's own ssh connection first: sshd's session for it would outlive sshd and keep both alive
+    closeDockerClient();
     await stopChild(agent);
     await stopChild(sshd);
     if (madePrivsepDir) rmdirSync('/run/sshd');
