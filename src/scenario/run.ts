@@ -10,6 +10,7 @@ import { readEvents } from '../watchd/events.js';
 import { actionEffect, runAction } from './actions.js';
 import { actionsRan, brokenByChangeBack, judge, type AssertionResult } from './assertions.js';
 import { gatherEvidence, inPhase, type Evidence } from './evidence.js';
+import type { BenchResult } from '../report/bench-result.js';
 import type { ActionRun } from './transitions.js';
 import type { Scenario } from './types.js';
 
@@ -37,16 +38,10 @@ export interface PhaseRow {
   servers: Record<string, number>;
 }
 
-export interface ScenarioReport {
+/** The lab, its load's counts, each phase, failover times and the verdicts; the load's figures as `lab bench --json` names them. */
+export interface ScenarioReport extends Pick<BenchResult, 'lab' | 'backend' | 'scheme' | 'function' | 'requests' | 'errors_by_kind' | 'throughput_rps'> {
   file: string;
   description: string;
-  lab: string;
-  backend: string;
-  scheme: string;
-  function: string;
-  requests: { sent: number; ok: number; errors: number };
-  errors_by_kind: Record<string, number>;
-  throughput_rps: number;
   phases: PhaseRow[];
   /** each failing action and the ms to watchd's reaction */
   failovers: { action: string; at_s: number; ms: number }[];
