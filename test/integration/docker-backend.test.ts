@@ -15,7 +15,7 @@ import { LABEL_LAB, LABEL_ROLE } from '../../src/backends/docker/names.js';
 import { run } from '../../src/backends/netns/run.js';
 import { ensureLabImage } from '../../src/images/build.js';
 import { dockerFarmLab, dockerSmallLab } from '../helpers/docker-lab-spec.js';
-import { NODE, pidAlive, serverArgv, tcpHello, waitFor } from '../helpers/backend-checks.js';
+import { checkAddresses, checkExecContract, checkForwarding, checkLinkDownUp, NODE, pidAlive, serverArgv, tcpHello, waitFor } from '../helpers/backend-checks.js';
 
 /** Docker is slower to start things: a longer wait, polled less often. */
 const waitForDocker = (what: string, fn: () => Promise<boolean>): Promise<void> => waitFor(what, fn, 20000, 100);
@@ -99,14 +99,7 @@ if (!engine.ok && process.env.CI === 'true') {
       t.same(rules, [], 'bridged traffic bypasses the host iptables: no host rule needed');
     }
 
-    const addr = async (node: string) => (await b.exec(node, ['ip', '-br', 'addr'])).stdout;
-    t.match(await addr('h1'), /^eth0@\S+\s+UP\s+10\.78\.1\.10\/24\s*$/m, 'h1 has its address, link up');
-    t.match(await addr('h1'), /^lo\s+UNKNOWN\s+127\.0\.0\.1\/8\s*$/m, 'lo is up, IPv4 only');
-    const r = await addr('r');
-    t.match(r, /^eth0@\S+\s+UP\s+10\.78\.1\.1\/24/m, 'router eth0 named as the spec says');
-    t.match(r, /^eth1@\S+\s+UP\s+10\.78\.2\.1\/24/m, 'router eth1 named as the spec says');
-    t.notMatch(r, /fe80|::1/, 'no IPv6 addresses');
-    t.match(await addr('h3'), /10\.78\.2\.10\/24/);
+    await checkAddresses(t, b, '10.78');
 
     const sysctl = async (node: string, path: string) => (await b.exec(node, ['cat', `/proc/sys/${path}`])).stdout.trim();
     t.equal(await sysctl('r', 'net/ipv4/ip_forward'), '1', 'router forwards');
@@ -127,50 +120,20 @@ if (!engine.ok && process.env.CI === 'true') {
     t.equal((await b.exec('h1', ['nft', 'list', 'ruleset'])).stdout.trim(), '', "Docker's DNS NAT rules are gone");
     t.notMatch((await b.exec('h1', ['cat', '/etc/resolv.conf'])).stdout, /nameserver/, 'no name server');
 
-    // exec: stdin, exit code, timeout
-    const echo = await b.exec('h1', ['cat'], { input: 'hello\n' });
-    t.same(echo, { exitCode: 0, stdout: 'hello\n', stderr: '' }, 'stdin reaches the command');
+    await checkExecContract(t, b);
     const script = await b.exec('h1', ['sh', '-e'], { input: 'echo one\necho two >&2\nfalse\necho three\n' });
     t.same(script, { exitCode: 1, stdout: 'one\n', stderr: 'two\n' }, 'a plan-style sh -e script stops at the first failure');
-    t.equal((await b.exec('h1', ['sh', '-c', 'exit 3'])).exitCode, 3, 'exit code passes through');
     t.equal((await b.exec('h1', ['no-such-program'])).exitCode, 127, 'a missing program is exit 127');
     const big = await b.exec('h1', ['sh', '-c', 'head -c 1000000 /dev/zero | tr "\\0" x']);
     t.equal(big.stdout.length, 1000000, 'large output arrives whole');
-    const slow = await b.exec('h1', ['sleep', '5'], { timeoutMs: 200 });
-    t.equal(slow.exitCode, 124, 'timeout gives exit code 124');
-    const t1 = Date.now();
-    const bg = await b.exec('h1', ['sh', '-c', 'sleep 30 & echo hi']);
-    t.same([bg.exitCode, bg.stdout], [0, 'hi\n'], 'a background child holding stdout does not block exec');
-    t.ok(Date.now() - t1 < 5000, 'exec returned soon after the command ended');
-    await t.rejects(b.exec('nosuch', ['true']), BackendError, 'unknown node is a BackendError');
 
-    // routes are the plans' business; add them by hand for the cross-network check
-    await b.exec('h1', ['ip', 'route', 'add', '10.78.2.0/24', 'via', '10.78.1.1']);
-    await b.exec('h3', ['ip', 'route', 'add', '10.78.1.0/24', 'via', '10.78.2.1']);
-
-    const s2 = await b.spawn('h2', 'tcp', serverArgv('h2'), { logDir });
-    const s3 = await b.spawn('h3', 'tcp', serverArgv('h3'), { logDir });
-    t.equal(s2.logFile, join(logDir, 'h2-tcp.log'));
-    t.match(s2.startTime, /^\d+$/);
-    t.equal(await b.isRunning(s2), true, 'server on h2 running');
-    await waitForDocker('h2 server', async () => (await tcpHello(b, 'h1', '10.78.1.11')) === 'hi from h2');
-    t.pass('h1 reaches h2 across network a');
-    await waitForDocker('h3 server', async () => (await tcpHello(b, 'h1', '10.78.2.10')) === 'hi from h3');
-    t.pass('h1 reaches h3 through the forwarding router');
+    const [s2] = await checkForwarding(t, b, '10.78', logDir, waitForDocker);
     if (existsSync('/proc/net/nf_conntrack')) {
       const tracked = readFileSync('/proc/net/nf_conntrack', 'utf8').split('\n').filter((l) => / src=10\.78\.1\.10 .*dport=7070/.test(l));
       t.same(tracked, [], "the host's conntrack does not track lab connections");
     }
-    t.equal(await tcpHello(b, 'h3', '10.78.1.11', 500), '', 'h2 has no route back to network b, so h3 gets no answer');
     await t.rejects(b.spawn('h1', 'x', ['true'], { logDir: join(tmpdir(), 'elsewhere') }), /not inside/, 'logs must be in the shared folder');
-
-    // link down / up
-    await b.setLink('h2', 'eth0', false);
-    t.equal(await tcpHello(b, 'h1', '10.78.1.11', 500), '', 'no connectivity with h2 eth0 down');
-    await b.setLink('h2', 'eth0', true);
-    await waitForDocker('h2 back', async () => (await tcpHello(b, 'h1', '10.78.1.11')) === 'hi from h2');
-    t.pass('connectivity back with eth0 up');
-    await t.rejects(b.setLink('h2', 'nope0', false), BackendError, 'unknown interface is a BackendError');
+    await checkLinkDownUp(t, b, '10.78', waitForDocker);
 
     t.equal(await b.isRunning({ ...s2, startTime: '1' }), false, 'start time must match');
 

@@ -10,7 +10,7 @@ import { cleanNetnsLabs, listLabNamespaces, listNetnsLabs } from '../../src/back
 import { NetnsBackend } from '../../src/backends/netns/netns-backend.js';
 import { run } from '../../src/backends/netns/run.js';
 import { farmLab, smallLab } from '../helpers/netns-lab-spec.js';
-import { NODE, pidAlive, serverArgv, tcpHello, waitFor } from '../helpers/backend-checks.js';
+import { checkAddresses, checkExecContract, checkForwarding, checkLinkDownUp, NODE, pidAlive, serverArgv, tcpHello, waitFor } from '../helpers/backend-checks.js';
 
 const LABS = ['tnb1', 'tnb2', 'tnb3'];
 
@@ -40,14 +40,7 @@ if (whyNot) {
     t.same(await listLabNamespaces('tnb1'), ['olab-tnb1-h1', 'olab-tnb1-h2', 'olab-tnb1-h3', 'olab-tnb1-r', 'olab-tnb1-sw']);
     t.ok((await listNetnsLabs()).includes('tnb1'), 'listNetnsLabs shows the lab');
 
-    const addr = async (node: string) => (await b.exec(node, ['ip', '-br', 'addr'])).stdout;
-    t.match(await addr('h1'), /^eth0@\S+\s+UP\s+10\.77\.1\.10\/24\s*$/m, 'h1 has its address, link up');
-    t.match(await addr('h1'), /^lo\s+UNKNOWN\s+127\.0\.0\.1\/8\s*$/m, 'lo is up, IPv4 only');
-    const r = await addr('r');
-    t.match(r, /^eth0@\S+\s+UP\s+10\.77\.1\.1\/24/m);
-    t.match(r, /^eth1@\S+\s+UP\s+10\.77\.2\.1\/24/m);
-    t.notMatch(r, /fe80|::1/, 'no IPv6 addresses');
-    t.match(await addr('h3'), /10\.77\.2\.10\/24/);
+    await checkAddresses(t, b, '10.77');
 
     const sysctl = async (node: string, path: string) =>
       (await b.exec(node, ['cat', `/proc/sys/${path}`])).stdout.trim();
@@ -57,40 +50,9 @@ if (whyNot) {
     t.equal(await sysctl('h1', 'net/ipv6/conf/all/disable_ipv6'), '1', 'IPv6 off');
     t.equal(await sysctl('h1', 'net/ipv6/conf/eth0/disable_ipv6'), '1', 'IPv6 off on the lab interface');
 
-    // exec: stdin, exit code, timeout
-    const echo = await b.exec('h1', ['cat'], { input: 'hello\n' });
-    t.same(echo, { exitCode: 0, stdout: 'hello\n', stderr: '' }, 'stdin reaches the command');
-    t.equal((await b.exec('h1', ['sh', '-c', 'exit 3'])).exitCode, 3, 'exit code passes through');
-    const slow = await b.exec('h1', ['sleep', '5'], { timeoutMs: 200 });
-    t.equal(slow.exitCode, 124, 'timeout gives exit code 124');
-    const t1 = Date.now();
-    const bg = await b.exec('h1', ['sh', '-c', 'sleep 30 & echo hi']);
-    t.same([bg.exitCode, bg.stdout], [0, 'hi\n'], 'a background child holding stdout does not block exec');
-    t.ok(Date.now() - t1 < 5000, 'exec returned soon after the command ended');
-    await t.rejects(b.exec('nosuch', ['true']), BackendError, 'unknown node is a BackendError');
-
-    // routes are the plans' business; add them by hand for the cross-network check
-    await b.exec('h1', ['ip', 'route', 'add', '10.77.2.0/24', 'via', '10.77.1.1']);
-    await b.exec('h3', ['ip', 'route', 'add', '10.77.1.0/24', 'via', '10.77.2.1']);
-
-    const s2 = await b.spawn('h2', 'tcp', serverArgv('h2'), { logDir });
-    const s3 = await b.spawn('h3', 'tcp', serverArgv('h3'), { logDir });
-    t.equal(s2.logFile, join(logDir, 'h2-tcp.log'));
-    t.match(s2.startTime, /^\d+$/);
-    t.equal(await b.isRunning(s2), true, 'server on h2 running');
-    await waitFor('h2 server', async () => (await tcpHello(b, 'h1', '10.77.1.11')) === 'hi from h2');
-    t.pass('h1 reaches h2 across bridge a');
-    await waitFor('h3 server', async () => (await tcpHello(b, 'h1', '10.77.2.10')) === 'hi from h3');
-    t.pass('h1 reaches h3 through the forwarding router');
-    t.equal(await tcpHello(b, 'h3', '10.77.1.11', 500), '', 'h2 has no route back to network b, so h3 gets no answer');
-
-    // link down / up
-    await b.setLink('h2', 'eth0', false);
-    t.equal(await tcpHello(b, 'h1', '10.77.1.11', 500), '', 'no connectivity with h2 eth0 down');
-    await b.setLink('h2', 'eth0', true);
-    await waitFor('h2 back', async () => (await tcpHello(b, 'h1', '10.77.1.11')) === 'hi from h2');
-    t.pass('connectivity back with eth0 up');
-    await t.rejects(b.setLink('h2', 'nope0', false), BackendError, 'unknown interface is a BackendError');
+    await checkExecContract(t, b);
+    const [s2, s3] = await checkForwarding(t, b, '10.77', logDir, waitFor);
+    await checkLinkDownUp(t, b, '10.77', waitFor);
 
     // a recycled pid with another start time is not ours
     t.equal(await b.isRunning({ ...s2, startTime: '1' }), false, 'start time must match');

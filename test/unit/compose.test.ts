@@ -1,5 +1,6 @@
 // Unit tests of the compose generator: the checked-in docker-compose.yml is current, and its structure (no engine needed).
 import t from 'tap';
+import { ROUTER_SPEC } from '../helpers/router-node-spec.js';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -119,15 +120,7 @@ t.test('the inline responder: plain JavaScript, no quote or $ to escape', async 
 });
 
 t.test('composeSysctls: per-interface keys for compose (all interfaces exist at start, in no fixed order)', async (t) => {
-  const router: NodeSpec = {
-    name: 'router',
-    role: 'router',
-    interfaces: [
-      { name: 'cl', network: 'cl', address: '198.18.0.1/24' },
-      { name: 'lan', network: 'lan', address: '10.0.1.1/24' },
-    ],
-    sysctls: {},
-  };
+  const router = ROUTER_SPEC;
   const one: NodeSpec = { ...router, name: 's0', interfaces: [router.interfaces[1]!] };
   t.same(composeSysctls({ ...router, sysctls: {} }), {
     'net.ipv4.ip_forward': '0',

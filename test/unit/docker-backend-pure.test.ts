@@ -1,7 +1,8 @@
 // Unit tests of the Docker backend's pure parts (no engine): sysctl mapping, setup script, /proc stat parsing, image recipe.
 import t from 'tap';
+import { ROUTER_SPEC } from '../helpers/router-node-spec.js';
 import { execFileSync } from 'node:child_process';
-import { BackendError, type NodeSpec } from '../../src/backends/backend.js';
+import { BackendError } from '../../src/backends/backend.js';
 import { dockerGateway } from '../../src/backends/docker/docker-backend.js';
 import { containerName, labFilter, networkName } from '../../src/backends/docker/names.js';
 import { nodeSetupScript } from '../../src/backends/docker/node-setup.js';
@@ -10,15 +11,7 @@ import { containerSysctls, dottedKey } from '../../src/backends/docker/sysctls.j
 import { intToIp } from '../../src/net/ipv4.js';
 import { loadRecipe, parsePackages, recipeHash } from '../../src/images/recipe.js';
 
-const router: NodeSpec = {
-  name: 'router',
-  role: 'router',
-  interfaces: [
-    { name: 'cl', network: 'cl', address: '198.18.0.1/24' },
-    { name: 'lan', network: 'lan', address: '10.0.1.1/24' },
-  ],
-  sysctls: {},
-};
+const router = ROUTER_SPEC;
 
 t.test('sysctls: per-interface keys map to eth0 (first interface) or default (later ones)', async (t) => {
   const s = containerSysctls({
