@@ -17,10 +17,10 @@ function backendOption(value: string | undefined): BackendChoice | undefined {
   return value as BackendChoice;
 }
 
-/** Tears the lab down if `up` is interrupted by a signal, so nothing is left behind. */
-function cleanupOnSignal(name: string): () => void {
+/** Tears the lab down if the command is interrupted by a signal, so nothing is left behind; returns the release. */
+export function cleanupOnSignal(name: string, what = 'the half-built lab'): () => void {
   const handler = (signal: NodeJS.Signals): void => {
-    process.stderr.write(`\nlab: ${signal}: removing the half-built lab "${name}"\n`);
+    process.stderr.write(`\nlab: ${signal}: removing ${what} "${name}"\n`);
     downLab(name).finally(() => process.exit(130));
   };
   process.once('SIGINT', handler);

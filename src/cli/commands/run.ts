@@ -1,6 +1,5 @@
 // `lab run FILE`: a failure scenario (timeline of kills, revives, link flaps under load) with pass/fail per assertion; exit 1 if any fails.
 import type { Command } from 'commander';
-import { downLab } from '../../lab/down.js';
 import { UsageError } from '../../lab/errors.js';
 import { checkLabName } from '../../lab/state.js';
 import { loadScenario } from '../../scenario/load.js';
@@ -8,6 +7,7 @@ import { runScenario, type ScenarioReport } from '../../scenario/run.js';
 import { BACKENDS, type BackendChoice } from '../../topology/types.js';
 import { printJson, table } from '../output.js';
 import { progress } from '../spinner.js';
+import { cleanupOnSignal } from './lifecycle.js';
 
 const pct = (n: number, of: number): string => (of === 0 ? '-' : `${((100 * n) / of).toFixed(1)}%`);
 
@@ -50,14 +50,8 @@ export function registerRun(program: Command): void {
       const scenario = loadScenario(file);
       const name = checkLabName(opts.name ?? scenario.lab);
       const spin = progress(`scenario ${file}`);
-      // Ctrl-C part way removes the scenario's lab
-      const interrupted = (signal: NodeJS.Signals): void => {
-        spin.fail(`scenario ${file}: ${signal}`);
-        if (!opts.keep) process.stderr.write(`lab: removing the scenario's lab "${name}"\n`);
-        (opts.keep ? Promise.resolve(false) : downLab(name)).finally(() => process.exit(130));
-      };
-      process.once('SIGINT', interrupted);
-      process.once('SIGTERM', interrupted);
+      // Ctrl-C part way removes the scenario's lab (unless it is to be kept)
+      const release = opts.keep ? () => {} : cleanupOnSignal(name, "the scenario's lab");
       let r: ScenarioReport;
       try {
         r = await runScenario(scenario, {
@@ -71,8 +65,7 @@ export function registerRun(program: Command): void {
         spin.fail(`scenario ${file} could not run`);
         throw err;
       } finally {
-        process.off('SIGINT', interrupted);
-        process.off('SIGTERM', interrupted);
+        release();
       }
       spin.succeed(`scenario ${file}: ${r.passed ? 'passed' : 'FAILED'}`);
       if (opts.json) printJson(r);
