@@ -1,4 +1,6 @@
 // The backend contract: nodes, networks, links, exec and processes; nothing about ONE-IP.
+import type { FileChunk } from '../util/file-chunk.js';
+import { LabError } from '../util/errors.js';
 
 export interface NetworkSpec {
   /** short name, unique in the lab ("lan", "cl") */
@@ -38,6 +40,9 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** Exit code of a command the timeout ended, as timeout(1) reports. */
+export const TIMEOUT_EXIT_CODE = 124;
+
 export interface ExecOptions {
   /** text written to the command's standard input */
   input?: string;
@@ -62,9 +67,13 @@ export interface SpawnOptions {
 }
 
 /** Part of a log file: the bytes from the offset asked for, and the whole file's size then. */
-export interface LogChunk {
-  data: Buffer;
-  size: number;
+export type LogChunk = FileChunk;
+
+export interface FollowOptions {
+  /** the follow ended by itself (a stopped container's stream closed): the caller may follow again from where it got to */
+  onEnd?: () => void;
+  /** how often a host file is read besides inotify's wake-ups (default 50 ms) */
+  pollMs?: number;
 }
 
 export interface Backend {
@@ -79,30 +88,33 @@ export interface Backend {
   isRunning(record: ProcessRecord): Promise<boolean>;
   /** Ends a process the lab started: SIGTERM, then SIGKILL after the timeout. */
   stop(record: ProcessRecord, timeoutMs?: number): Promise<void>;
-  /** Whether spawned processes' log files are host files, readable at their recorded path. */
-  readonly logsOnHost: boolean;
-  /** A spawned process's log from byte `offset` on, and the file's size; undefined while the file does not exist. */
+  /**
+   * A spawned process's log from byte `offset` on, and the file's size; undefined while the file does not exist.
+   * An offset at or past the end gives no data, only the size.
+   */
   readLog(node: string, file: string, offset: number): Promise<LogChunk | undefined>;
-  /** Streams a log from byte `offset` on as it grows, until the returned stop is called or onEnd says it ended (logs that are not host files). */
-  followLog?(node: string, file: string, offset: number, onData: (data: Buffer) => void, onEnd?: () => void): Promise<() => Promise<void>>;
+  /** Hands over a log from byte `offset` on as it grows, until the returned stop is called or options.onEnd says it ended. */
+  followLog(node: string, file: string, offset: number, onData: (data: Buffer) => void, options?: FollowOptions): Promise<() => Promise<void>>;
   /** Sets a node's interface administratively up or down. */
   setLink(node: string, ifname: string, up: boolean): Promise<void>;
   /** Failure hook, as a crashed machine: every process of the node dies at once and its links drop. */
-  kill?(node: string): Promise<void>;
+  kill(node: string): Promise<void>;
   /** Brings a killed node back with its links (not its plan or processes: the caller re-applies and restarts them). */
-  revive?(node: string): Promise<void>;
+  revive(node: string): Promise<void>;
   /** Removes everything of the lab; fine when nothing is left. */
   destroy(): Promise<void>;
 }
 
-export class BackendError extends Error {
+/** A backend operation that failed (exit code 1), naming the node it concerns when there is one. */
+export class BackendError extends LabError {
+  override name = 'BackendError';
+
   constructor(
     message: string,
     readonly node?: string,
     readonly detail?: string,
   ) {
     super(node ? `${node}: ${message}` : message);
-    this.name = 'BackendError';
   }
 }
 

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assertOk } from '../backends/backend.js';
-import { builtScript } from '../lab/paths.js';
+import { builtScript } from '../util/paths.js';
 import { parseSnmpAll } from '../lab/counters.js';
 import type { RunningLab } from '../lab/running-lab.js';
 import { nthAddress, parseCidr, intToIp } from '../net/ipv4.js';

@@ -1,10 +1,10 @@
 // Benchmark (not a test): dispatcher forwarding rate of routing labs with 2..64 servers, `modulo` (iptables bpf) vs `table` (nft jhash map).
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { table } from '../cli/output.js';
+import { table } from '../present/output.js';
 import { downLab } from '../lab/down.js';
 import { upLab } from '../lab/up.js';
-import { parseTopology } from '../topology/load.js';
+import { parseTopology } from '../topology-file/load.js';
 import type { DispatchFunctionName } from '../topology/types.js';
 import { flood, measure, prepareLab, taskset, type FloodPlan, type Mode, type Trial } from './dispatch-measure.js';
 

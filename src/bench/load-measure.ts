@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assertOk } from '../backends/backend.js';
-import { dispatchFunction } from '../dispatch/registry.js';
+import { dispatchFunctionOf } from '../dispatch/registry.js';
 import { runBench } from '../lab/bench.js';
 import { dispatchState } from '../lab/dispatch-control.js';
 import { labDir } from '../lab/paths.js';
@@ -38,7 +38,7 @@ export async function generator(lab: RunningLab, target: string, mode: Mode, loo
 /** Writes CLIENTS population addresses whose home (by the lab's dispatch function) is server `k` to a file in the lab's folder. */
 export async function clientsHomedOn(lab: RunningLab, k: number): Promise<string> {
   const t = lab.state.topology;
-  const fn = dispatchFunction(t.dispatch.function, { buckets: t.dispatch.buckets });
+  const fn = dispatchFunctionOf(t);
   const state = dispatchState(lab);
   const drawn = drawFromPopulation(t.clientPopulation, CLIENTS * t.servers.length * 8, 7);
   const homed = drawn.filter((a) => fn.predict(ipToInt(a), state) === k).slice(0, CLIENTS);

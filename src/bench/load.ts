@@ -2,11 +2,11 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { assertOk } from '../backends/backend.js';
-import { table } from '../cli/output.js';
+import { table } from '../present/output.js';
 import { downLab } from '../lab/down.js';
 import type { RunningLab } from '../lab/running-lab.js';
 import { upLab } from '../lab/up.js';
-import { parseTopology } from '../topology/load.js';
+import { parseTopology } from '../topology-file/load.js';
 import { bestOf, CLIENTS, clientsHomedOn, generator, medianTrial, pairedTrial, wrk, type Job, type Measure, type Mode, type PairedTrial } from './load-measure.js';
 
 const { values } = parseArgs({

@@ -2,10 +2,10 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { dockerAvailable } from '../backends/docker/engine.js';
-import { table } from '../cli/output.js';
+import { table } from '../present/output.js';
 import { downLab } from '../lab/down.js';
 import { upLab } from '../lab/up.js';
-import { parseTopology } from '../topology/load.js';
+import { parseTopology } from '../topology-file/load.js';
 
 type Backend = 'netns' | 'docker';
 

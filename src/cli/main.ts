@@ -1,6 +1,6 @@
 // The `lab` command line: registers every command and turns errors into clear messages and exit codes.
 import { Command, CommanderError } from 'commander';
-import { LabError } from '../lab/errors.js';
+import { LabError } from '../util/errors.js';
 import { closeDockerClient } from '../backends/docker/client.js';
 import { InputError } from '../yaml/input-error.js';
 import { registerBench } from './commands/bench.js';

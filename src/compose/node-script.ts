@@ -1,6 +1,7 @@
 // The start script of one compose service: wire the node like the Docker backend, check its sysctls, apply its plan, then serve or stay up.
 import type { NodeSpec } from '../backends/backend.js';
-import { nodeSetupScript, shq } from '../backends/docker/node-setup.js';
+import { shq } from '../backends/common/shell-quote.js';
+import { nodeSetupScript } from '../backends/docker/node-setup.js';
 import { renderSteps, type NodePlan } from '../plan/types.js';
 import { sysctlCheckLines } from './sysctls.js';
 

@@ -2,10 +2,10 @@
 import { dump } from 'js-yaml';
 import { checkAddresses, dockerGateway } from '../backends/docker/networks.js';
 import { LABEL_LAB, LABEL_NETWORK, LABEL_NODE, LABEL_ROLE } from '../backends/docker/names.js';
-import { dispatchFunction } from '../dispatch/registry.js';
-import { initialState } from '../dispatch/types.js';
+import { dispatchFunctionOf } from '../dispatch/registry.js';
 import { labSpec } from '../lab/lab-spec.js';
 import { cidrText, intToIp, ipToInt, parseCidr } from '../net/ipv4.js';
+import { dispatchStateOf, initialClusterState } from '../schemes/cluster-state.js';
 import { planLab } from '../schemes/plan-lab.js';
 import type { Topology } from '../topology/types.js';
 import { COMPOSE_SERVER_PORT, nodeStartScript, READY_FILE } from './node-script.js';
@@ -63,7 +63,7 @@ export function escapeInterpolation(text: string): string {
 /** The compose model of a topology with every server alive (what `lab up` starts with). */
 export function composeModel(t: Topology, options: ComposeOptions = {}): ComposeFile {
   const image = options.image ?? COMPOSE_IMAGE;
-  const plan = planLab(t, initialState(t.servers.length, t.servers.map((s) => s.weight)));
+  const plan = planLab(t, initialClusterState(t));
   const spec = labSpec(t.name, t, plan);
   const prefixes = checkAddresses(spec);
   const plans = new Map(plan.nodes.map((p) => [p.node, p]));
@@ -118,8 +118,8 @@ export function composeModel(t: Topology, options: ComposeOptions = {}): Compose
 
 /** The header: what the file is, how it was made, how to use it. */
 function header(t: Topology, source: string): string {
-  const fn = dispatchFunction(t.dispatch.function, { buckets: t.dispatch.buckets });
-  const state = initialState(t.servers.length, t.servers.map((s) => s.weight));
+  const fn = dispatchFunctionOf(t);
+  const state = dispatchStateOf(t, initialClusterState(t));
   const example = intToIp((parseCidr(t.clientPopulation).base + 7) >>> 0);
   const server = t.servers[fn.predict(ipToInt(example), state)]!.name;
   return [

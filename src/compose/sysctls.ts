@@ -1,7 +1,7 @@
 // A node's plan sysctls as a compose service's `sysctls:` (all networks exist at start, numbered eth0.. in no fixed order), and shell checks of them.
 import type { NodeSpec } from '../backends/backend.js';
 import { containerSysctls, dottedKey } from '../backends/docker/sysctls.js';
-import { shq } from '../backends/docker/node-setup.js';
+import { shq } from '../backends/common/shell-quote.js';
 
 const PER_INTERFACE = /^net\.(ipv4|ipv6)\.(conf|neigh)\.([^.]+)\.(.+)$/;
 

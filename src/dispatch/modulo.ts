@@ -1,4 +1,5 @@
-// The paper's dispatching function (section 6.3): k = CA mod n, failed servers' clients rehashed over the alive ones.
+// The paper's dispatching function (section 6.3): k = CA mod n, failed servers' clients rehashed over the alive ones; its BPF rules.
+import { moduloFilterTable, modulMarkTable } from './rules/iptables-bpf.js';
 import { DispatchError, type DispatchFunction, type DispatchState } from './types.js';
 
 /** Checks `ca` is an unsigned 32-bit integer and returns it. */
@@ -27,6 +28,7 @@ export function checkAlive(state: DispatchState): void {
  */
 export const modulo: DispatchFunction = {
   name: 'modulo',
+  label: 'modulo',
   predict(ca: number, state: DispatchState): number {
     clientAddress(ca);
     checkAlive(state);
@@ -34,6 +36,19 @@ export const modulo: DispatchFunction = {
     if (state.alive.includes(k)) return k;
     return state.alive[ca % state.alive.length]!;
   },
+  describe: (state, k) => describeModuloRule(state, k),
+  markRules: (ghost, state, names) => ({
+    kind: 'load',
+    command: 'iptables-restore',
+    text: modulMarkTable(ghost, state, names),
+    comment: 'dispatch: mark = 1 + server index, CA mod n in classic BPF (xt_bpf)',
+  }),
+  filterRules: (ghost, state, k, name) => ({
+    kind: 'load',
+    command: 'iptables-restore',
+    text: moduloFilterTable(ghost, state, k, name),
+    comment: `local filter (paper 5): accept only clients whose hash names ${name}`,
+  }),
 };
 
 /** The paper's formula, literally, for n servers of which only S_k has failed. */

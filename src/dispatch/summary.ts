@@ -1,6 +1,4 @@
 // How a client population maps onto the servers, per server, for `./lab dispatch show`.
-import { describeModuloRule } from './modulo.js';
-import { bucketOwners, DEFAULT_BUCKETS, DEFAULT_SEED, nftJhashExpression, type TableFunction } from './table.js';
 import { DispatchError, type DispatchFunction, type DispatchState } from './types.js';
 
 /** Populations up to this size are counted address by address. */
@@ -41,12 +39,7 @@ function sampler(seed: number): () => number {
 }
 
 function ruleOf(fn: DispatchFunction, state: DispatchState, k: number): string {
-  if (!state.alive.includes(k)) return 'failed: serves no client';
-  if (fn.name === 'modulo') return describeModuloRule(state, k);
-  const tf = fn as Partial<TableFunction>;
-  const buckets = tf.buckets ?? DEFAULT_BUCKETS;
-  const mine = bucketOwners(state, buckets).filter((o) => o === k).length;
-  return `${mine} of ${buckets} buckets of ${nftJhashExpression(buckets, tf.seed ?? DEFAULT_SEED)}`;
+  return state.alive.includes(k) ? fn.describe(state, k) : 'failed: serves no client';
 }
 
 /**

@@ -1,6 +1,7 @@
-// Bucket-table dispatch: nftables `jhash ip saddr mod M seed S` picks a bucket, a weighted table maps buckets to servers.
+// Bucket-table dispatch: nftables `jhash ip saddr mod M seed S` picks a bucket, a weighted table maps buckets to servers; its nft rules.
 import { jhashIpv4, reciprocalScale } from './jhash.js';
 import { checkAlive, clientAddress } from './modulo.js';
+import { tableFilterRuleset, tableMarkRuleset } from './rules/nft-table.js';
 import { DispatchError, type DispatchFunction, type DispatchState } from './types.js';
 
 export const DEFAULT_BUCKETS = 256;
@@ -125,6 +126,7 @@ export function createTableFunction(buckets: number = DEFAULT_BUCKETS, seed: num
   let cached: number[] = [];
   return {
     name: 'table',
+    label: `table (${buckets} buckets)`,
     buckets,
     seed,
     predict(ca: number, state: DispatchState): number {
@@ -135,6 +137,23 @@ export function createTableFunction(buckets: number = DEFAULT_BUCKETS, seed: num
       }
       return cached[bucketOf(ca, buckets, seed)]!;
     },
+    describe(state, k) {
+      if (!state.alive.includes(k)) return 'failed: serves no client';
+      const mine = bucketOwners(state, buckets).filter((o) => o === k).length;
+      return `${mine} of ${buckets} buckets of ${nftJhashExpression(buckets, seed)}`;
+    },
+    markRules: (ghost, state, names) => ({
+      kind: 'load',
+      command: 'nft -f -',
+      text: tableMarkRuleset(ghost, state, buckets, seed, names),
+      comment: `dispatch: mark = 1 + owner of bucket jhash(CA) mod ${buckets}`,
+    }),
+    filterRules: (ghost, state, k, name) => ({
+      kind: 'load',
+      command: 'nft -f -',
+      text: tableFilterRuleset(ghost, state, buckets, seed, k, name),
+      comment: `local filter (paper 5): accept only buckets owned by ${name}`,
+    }),
   };
 }
 

@@ -4,11 +4,11 @@ import { DockerBackend } from '../backends/docker/docker-backend.js';
 import { dockerClient } from '../backends/docker/client.js';
 import { dockerAvailable } from '../backends/docker/engine.js';
 import { NetnsBackend } from '../backends/netns/netns-backend.js';
-import { imageExists } from '../images/build.js';
-import { haveProgram } from '../images/mmdebstrap.js';
-import { loadRecipe } from '../images/recipe.js';
+import { imageExists } from '../backends/docker/image/build.js';
+import { haveProgram } from '../backends/docker/image/mmdebstrap.js';
+import { loadRecipe } from '../backends/docker/image/recipe.js';
 import type { BackendChoice } from '../topology/types.js';
-import { LabError } from './errors.js';
+import { LabError } from '../util/errors.js';
 import { labDir } from './paths.js';
 
 export interface ChosenBackend {

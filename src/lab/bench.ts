@@ -2,7 +2,7 @@
 import { copyFile, mkdir, truncate, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { dispatchFunction } from '../dispatch/registry.js';
+import { dispatchFunctionOf } from '../dispatch/registry.js';
 import { LoadUsageError } from '../load/errors.js';
 import { parseLoadArgs } from '../load/options.js';
 import type { LoadResult } from '../load/run-load.js';
@@ -10,8 +10,9 @@ import type { BenchResult } from '../report/bench-result.js';
 import { benchMetrics } from './bench-metrics.js';
 import { followLog } from './log-follow.js';
 import { dispatchState } from './dispatch-control.js';
-import { LabError, UsageError } from './errors.js';
-import { builtScript, labDir, logDir } from './paths.js';
+import { LabError, UsageError } from '../util/errors.js';
+import { labDir, logDir } from './paths.js';
+import { builtScript } from '../util/paths.js';
 import type { RunningLab } from './running-lab.js';
 import { bytesDir } from './servers.js';
 
@@ -134,7 +135,7 @@ export async function runBench(lab: RunningLab, flags: BenchFlags, run: BenchRun
   const clients = parseLoadArgs(argv).load.clients;
   const t = lab.state.topology;
   const state = dispatchState(lab);
-  const fn = dispatchFunction(t.dispatch.function, { buckets: t.dispatch.buckets });
+  const fn = dispatchFunctionOf(t);
   const load = await runGenerator(lab, argv, how);
   const metrics = benchMetrics(load, clients, fn, state, t.servers.map((s) => s.name));
   return {

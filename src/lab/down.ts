@@ -4,7 +4,7 @@ import { dockerAvailable } from '../backends/docker/engine.js';
 import { cleanNetnsLabs, listNetnsLabs } from '../backends/netns/clean.js';
 import { stopWatchd } from '../watchd/control.js';
 import { openBackend } from './backend-choice.js';
-import { LabError } from './errors.js';
+import { LabError } from '../util/errors.js';
 import { checkLabName, listLabNames, readState, removeLabDir } from './state.js';
 
 /** Removes the named lab; returns false when there was nothing to remove. */

@@ -1,6 +1,6 @@
-// Follows a process's log line by line wherever it is: a host file (inotify + polling), or inside a node (a streamed tail, else polling).
+// Follows a process's log line by line wherever it is, through its backend's followLog (a host file, or a tail streamed from the node).
 import type { Backend } from '../backends/backend.js';
-import { LineTail, splitLines } from '../watchd/tail.js';
+import { splitLines } from '../util/line-tail.js';
 
 export interface LogFollow {
   stop(): Promise<void>;
@@ -8,17 +8,11 @@ export interface LogFollow {
 
 /** Calls onLines with each batch of complete new lines after byte `offset` of the node's log `file`. */
 export async function followLog(backend: Backend, node: string, file: string, offset: number, onLines: (lines: string[]) => void, pollMs = 50): Promise<LogFollow> {
-  if (backend.logsOnHost || !backend.followLog) {
-    const tail = backend.logsOnHost ? new LineTail(file, offset, onLines) : new LineTail((o) => backend.readLog(node, file, o), offset, onLines);
-    tail.start(pollMs);
-    await tail.poll();
-    return { stop: async () => tail.stop() };
-  }
-  return streamedFollow(backend, node, file, offset, splitLines(onLines));
+  return restartingFollow(backend, node, file, offset, splitLines(onLines), pollMs);
 }
 
-/** A streamed tail that starts again, from where it got to, when its stream ends (the node was killed and revived). */
-async function streamedFollow(backend: Backend, node: string, file: string, offset: number, feed: (data: Buffer) => void): Promise<LogFollow> {
+/** A follow that starts again, from where it got to, when it ends (a streamed tail whose node was killed and revived). */
+async function restartingFollow(backend: Backend, node: string, file: string, offset: number, feed: (data: Buffer) => void, pollMs: number): Promise<LogFollow> {
   let at = offset;
   let stopped = false;
   let stopCurrent: () => Promise<void> = async () => {};
@@ -27,7 +21,7 @@ async function streamedFollow(backend: Backend, node: string, file: string, offs
     feed(data);
   };
   const follow = async (): Promise<void> => {
-    stopCurrent = await backend.followLog!(node, file, at, onData, () => void setTimeout(() => void again(), 500));
+    stopCurrent = await backend.followLog(node, file, at, onData, { pollMs, onEnd: () => void setTimeout(() => void again(), 500) });
   };
   // after an end: again until it works (the node may be down for a while) or the follow is stopped
   const again = async (): Promise<void> => {
@@ -50,6 +44,6 @@ async function streamedFollow(backend: Backend, node: string, file: string, offs
 
 /** Where a log ends now (0 when it does not exist yet): a follow from there skips what is already written. */
 export async function logEnd(backend: Backend, node: string, file: string): Promise<number> {
-  if (backend.logsOnHost) return LineTail.endOf(file);
-  return (await backend.readLog(node, file, 0).catch(() => undefined))?.size ?? 0;
+  // an offset past any end reads no data, only the size
+  return (await backend.readLog(node, file, Number.MAX_SAFE_INTEGER).catch(() => undefined))?.size ?? 0;
 }

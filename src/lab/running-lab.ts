@@ -1,10 +1,10 @@
 // A lab that exists: its state plus an open backend, with the operations commands share.
 import { assertOk, type Backend, type ExecResult } from '../backends/backend.js';
 import { renderSteps, type PlanStep } from '../plan/types.js';
-import { builtScript } from './paths.js';
+import { builtScript } from '../util/paths.js';
 import { openBackend } from './backend-choice.js';
-import { LabError } from './errors.js';
-import { findLab, type LabState } from './state.js';
+import { LabError } from '../util/errors.js';
+import { findLab, readState, replaceContents, updateLab, type LabState } from './state.js';
 import type { ProbeResult } from '../server/probe.js';
 
 export class RunningLab {
@@ -27,6 +27,23 @@ export class RunningLab {
       const names = this.state.topology.nodes.map((n) => n.name).join(', ');
       throw new LabError(`lab "${this.name}" has no node "${name}" (nodes: ${names})`);
     }
+  }
+
+  /** Lock, read afresh into this lab's state, change, write (see updateLab). */
+  update<T>(change: (state: LabState) => T | Promise<T>, timeoutMs?: number): Promise<T> {
+    return updateLab(this.name, change, { into: this.state, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+  }
+
+  /** Replaces the in-memory state with what is on disk now (another process may have changed it). */
+  async refresh(): Promise<LabState> {
+    const fresh = await readState(this.name);
+    if (!fresh) throw new LabError(`lab "${this.name}" is gone`);
+    return replaceContents(this.state, fresh);
+  }
+
+  /** Whether a node was killed (`lab kill`): plan changes leave it alone; `revive` applies its whole plan. */
+  isKilled(node: string): boolean {
+    return this.state.failures?.[node]?.kind === 'killed';
   }
 
   exec(node: string, argv: string[], input?: string): Promise<ExecResult> {

@@ -3,13 +3,16 @@ import type { ProcessRecord } from '../backends/backend.js';
 import type { ServerNode } from '../topology/types.js';
 import { join } from 'node:path';
 import { nginxCommand } from '../server/nginx-config.js';
-import { builtScript, labDir, logDir } from './paths.js';
+import { labDir, logDir } from './paths.js';
+import { builtScript } from '../util/paths.js';
 import type { RunningLab } from './running-lab.js';
 import { writeState } from './state.js';
-import { waitFor } from './wait.js';
+import { waitFor } from '../util/poll.js';
 
+import { SERVER_PROCESS } from './process-names.js';
+
+export { SERVER_PROCESS };
 export const SERVER_PORT = 80;
-export const SERVER_PROCESS = 'http';
 
 /** Where nginx finds the files it serves at /bytes/N (the lab's folder: every backend's nodes can read it). */
 export function bytesDir(lab: string): string {

@@ -1,9 +1,9 @@
 // Spreads connections of single-address tools (wrk, ab, curl) run in the client over population addresses: nft SNAT to a random one per connection.
 import type { PlanStep } from '../plan/types.js';
-import { atomicTable } from '../schemes/rules/nft-table.js';
+import { atomicTable } from '../plan/nft.js';
 import { cidrSize, intToIp, parseCidr } from '../net/ipv4.js';
 import type { Topology } from '../topology/types.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../util/errors.js';
 
 export const SPREAD_TABLE = 'oneip_spread';
 export const MAX_SPREAD = 4096;

@@ -3,8 +3,12 @@ import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProcessRecord } from '../backends/backend.js';
+import type { ClusterState } from '../schemes/cluster-state.js';
 import type { Topology } from '../topology/types.js';
-import { LabError, UsageError } from './errors.js';
+import { checkLabName, isLabName } from '../util/lab-name.js';
+import { LabError, UsageError } from '../util/errors.js';
+
+export { checkLabName };
 import { labDir, logDir, stateFile, stateRoot } from './paths.js';
 
 /** watchd, the failure detector: a host process (not in any node), tracked by pid and start time. */
@@ -37,27 +41,38 @@ export interface LabState {
   phase: 'creating' | 'up';
   topologyFile: string;
   topology: Topology;
-  /** indexes of servers the dispatch function currently treats as alive */
-  alive: number[];
+  /** indexes of servers the dispatch function currently treats as alive (ClusterState) */
+  alive: ClusterState['alive'];
   processes: ProcessRecord[];
   createdAt: string;
   /** pid of the `lab up` that created it */
   ownerPid: number;
   /** the failure detector, when it runs */
   watchd?: WatchdRecord;
-  /** routing scheme: the dispatcher the router sends ghost packets to (default: the first) */
+  /** schemes with dispatchers: the dispatcher the router sends ghost packets to (default: the first) (ClusterState) */
   activeDispatcher?: string;
+  /** watchd's probe routes are on the router (ClusterState) */
+  probes?: boolean;
   /** nodes with an injected failure */
   failures?: Record<string, NodeFailure>;
   /** nodes with injected packet loss: percent dropped on their LAN interface, each way */
   loss?: Record<string, number>;
 }
 
-export const LAB_NAME = /^[a-z][a-z0-9]{0,9}$/;
+/** The cluster as it is now, the input of planLab beside the topology. */
+export function clusterState(state: LabState): ClusterState {
+  return {
+    alive: [...state.alive],
+    activeDispatcher: state.activeDispatcher ?? state.topology.dispatchers[0]?.name,
+    probes: state.probes ?? false,
+  };
+}
 
-export function checkLabName(name: string): string {
-  if (!LAB_NAME.test(name)) throw new UsageError(`--name: "${name}" is not a lab name (a letter, then up to 9 letters or digits, lower case)`);
-  return name;
+/** Records a cluster state in the lab's state. */
+export function setClusterState(state: LabState, cluster: ClusterState): void {
+  state.alive = [...cluster.alive];
+  if (cluster.activeDispatcher !== undefined) state.activeDispatcher = cluster.activeDispatcher;
+  state.probes = cluster.probes;
 }
 
 /** Claims the lab's folder; fails when a lab of that name exists. */
@@ -93,7 +108,7 @@ export async function readState(name: string): Promise<LabState | undefined> {
 export async function listLabNames(): Promise<string[]> {
   try {
     const entries = await readdir(stateRoot(), { withFileTypes: true });
-    return entries.filter((e) => e.isDirectory() && LAB_NAME.test(e.name)).map((e) => e.name).sort();
+    return entries.filter((e) => e.isDirectory() && isLabName(e.name)).map((e) => e.name).sort();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
@@ -166,13 +181,24 @@ export async function withStateLock<T>(name: string, fn: () => Promise<T>, timeo
   }
 }
 
-/** Reads the state, lets `change` edit it, writes it back: all under the lock. */
-export async function updateState(name: string, change: (state: LabState) => void | Promise<void>): Promise<LabState> {
+/**
+ * Lock, read, change, write: reads the lab's state afresh under its lock, lets `change` edit it, writes it back, and
+ * returns what `change` returned. With `into`, the state read is copied into that object first (a RunningLab's
+ * in-memory state), so the caller works on, and keeps, the state as it is now. The one read-change-write of the lab.
+ */
+export async function updateLab<T>(name: string, change: (state: LabState) => T | Promise<T>, options: { into?: LabState; timeoutMs?: number } = {}): Promise<T> {
   return withStateLock(name, async () => {
-    const state = await readState(name);
-    if (!state) throw new LabError(`no lab named "${name}" is running`);
-    await change(state);
+    const fresh = await readState(name);
+    if (!fresh) throw new LabError(`no lab named "${name}" is running`);
+    const state = options.into ? replaceContents(options.into, fresh) : fresh;
+    const result = await change(state);
     await writeState(state);
-    return state;
-  });
+    return result;
+  }, options.timeoutMs);
+}
+
+/** Makes `target` equal to `source` in place (keys missing from source are removed). */
+export function replaceContents(target: LabState, source: LabState): LabState {
+  for (const key of Object.keys(target) as (keyof LabState)[]) if (!(key in source)) delete target[key];
+  return Object.assign(target, source);
 }

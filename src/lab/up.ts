@@ -1,11 +1,11 @@
 // `lab up`: claim the name, build nodes and links, apply every node's plan, start the servers, wait until they answer.
-import { initialState } from '../dispatch/types.js';
+import { initialClusterState } from '../schemes/cluster-state.js';
 import { planLab } from '../schemes/plan-lab.js';
 import type { Topology } from '../topology/types.js';
 import { chooseBackend, openBackend } from './backend-choice.js';
 import { labSpec } from './lab-spec.js';
 import { RunningLab } from './running-lab.js';
-import { claimLab, removeLabDir, updateState, writeState, type LabState } from './state.js';
+import { claimLab, removeLabDir, writeState, type LabState } from './state.js';
 import { startServers } from './servers.js';
 import { startWatchd, stopWatchd } from '../watchd/control.js';
 
@@ -22,8 +22,8 @@ export async function upLab(t: Topology, topologyFile: string, options: UpOption
   const name = options.name ?? t.name;
   const step = options.onStep ?? (() => {});
   const chosen = await chooseBackend(options.backend ?? t.backend);
-  const dispatch = initialState(t.servers.length, t.servers.map((s) => s.weight));
-  const plan = planLab(t, dispatch);
+  const cluster = initialClusterState(t);
+  const plan = planLab(t, cluster);
   await claimLab(name);
   const state: LabState = {
     name,
@@ -31,7 +31,9 @@ export async function upLab(t: Topology, topologyFile: string, options: UpOption
     phase: 'creating',
     topologyFile,
     topology: t,
-    alive: dispatch.alive,
+    alive: cluster.alive,
+    activeDispatcher: cluster.activeDispatcher,
+    probes: cluster.probes,
     processes: [],
     createdAt: new Date().toISOString(),
     ownerPid: process.pid,
@@ -50,7 +52,7 @@ export async function upLab(t: Topology, topologyFile: string, options: UpOption
       step(`starting watchd (a probe round every ${t.watchd.intervalMs} ms, ${t.watchd.misses} misses to fail)`);
       await startWatchd(lab);
     }
-    Object.assign(state, await updateState(name, (s) => void (s.phase = 'up')));
+    await lab.update((s) => void (s.phase = 'up'));
     return lab;
   } catch (err) {
     await stopWatchd(state).catch(() => {});

@@ -18,7 +18,8 @@ export interface BenchTimelinePoint {
 
 export interface BenchResult {
   lab: string;
-  scheme: 'routing' | 'broadcast';
+  /** a scheme of the registry */
+  scheme: string;
   function: 'modulo' | 'table';
   backend: string;
   target: string;

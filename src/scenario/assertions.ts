@@ -1,5 +1,5 @@
 // Judges a scenario's assertions on its evidence: each passes or fails with the figures that decided it.
-import { actionEffect } from './actions.js';
+import { actionEffect } from '../lab/actions.js';
 import { inPhase, type Evidence } from './evidence.js';
 import { inWindow, type Window } from './transitions.js';
 import type { Assertion } from './types.js';

@@ -1,5 +1,5 @@
 // What a scenario run left to judge: the requests on the wall clock, the model, the phases and the transition windows.
-import { dispatchFunction } from '../dispatch/registry.js';
+import { dispatchFunctionOf } from '../dispatch/registry.js';
 import type { DispatchFunction, DispatchState } from '../dispatch/types.js';
 import { cidrSize, intToIp, ipToInt, parseCidr } from '../net/ipv4.js';
 import type { BenchResult } from '../report/bench-result.js';
@@ -78,7 +78,7 @@ function shares(t: Topology, fn: DispatchFunction, state: DispatchState): Record
 
 export function gatherEvidence(scenario: Scenario, bench: BenchResult, runs: ActionRun[], events: WatchdEvent[], initial: DispatchState): Evidence {
   const t = scenario.topology;
-  const fn = dispatchFunction(t.dispatch.function, { buckets: t.dispatch.buckets });
+  const fn = dispatchFunctionOf(t);
   const requests = requestsOf(bench);
   const from = bench.start_epoch_ms;
   const to = Math.max(from + bench.duration_s * 1000, ...requests.map((r) => r.end));

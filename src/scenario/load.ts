@@ -1,7 +1,7 @@
 // Reads a scenario file: YAML with positions, schema, its topology file, then meaning; every problem becomes a ScenarioError.
 import { dirname, resolve } from 'node:path';
-import { TopologyError } from '../topology/errors.js';
-import { loadTopology } from '../topology/load.js';
+import { TopologyError } from '../topology-file/errors.js';
+import { loadTopology } from '../topology-file/load.js';
 import { LocatedYaml, readInput, sortIssues, validate } from '../yaml/located-yaml.js';
 import { ScenarioError } from './errors.js';
 import { resolveScenario } from './resolve.js';

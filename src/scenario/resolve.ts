@@ -3,7 +3,7 @@ import { parseDuration } from '../load/options.js';
 import type { BenchFlags } from '../lab/bench.js';
 import type { Topology } from '../topology/types.js';
 import type { FieldPath, FieldProblem } from '../yaml/located-yaml.js';
-import { actionEffect, parseAction } from './actions.js';
+import { actionEffect, parseTimelineAction } from '../lab/actions.js';
 import type { RawScenario } from './schema.js';
 import type { Assertion, Scenario, TimelineEntry } from './types.js';
 
@@ -66,7 +66,7 @@ function timeline(raw: RawScenario, t: Topology, durationMs: number | undefined,
       if (at < last) p.add(['timeline', i, 'at'], `${e.at} comes before the entry above it: list the timeline in order`);
       last = Math.max(last, at);
     }
-    const action = parseAction(e.do, t);
+    const action = parseTimelineAction(e.do, t);
     if (typeof action === 'string') p.add(['timeline', i, 'do'], action);
     else if (at !== undefined) out.push({ atMs: at, action, phase: e.phase ?? `after ${action.text}` });
   });

@@ -1,6 +1,8 @@
 // Zod schema of a scenario file as written: strict objects; meaning (nodes, times, phases) is checked when it is resolved.
 import { z } from 'zod';
-import { NAME_PATTERN, show } from '../topology/schema.js';
+import { ACTION_FORMS } from '../lab/actions.js';
+import { show } from '../topology-file/schema.js';
+import { LAB_NAME, LAB_NAME_RULE } from '../util/lab-name.js';
 
 function expected(what: string) {
   return (iss: { input?: unknown }) => (iss.input === undefined ? `required: ${what}` : `must be ${what}, got ${show(iss.input)}`);
@@ -28,7 +30,7 @@ const loadSchema = z.strictObject(
 const entrySchema = z.strictObject(
   {
     at: time,
-    do: z.string({ error: expected('an action: kill NODE, stop NODE, revive NODE, link NODE up|down, loss NODE PERCENT') }),
+    do: z.string({ error: expected(`an action: ${ACTION_FORMS}`) }),
     phase: z.string({ error: expected('a phase name') }).min(1).optional(),
   },
   { error: expected('a mapping with at and do (and optionally phase)') },
@@ -42,7 +44,7 @@ export const scenarioSchema = z.strictObject(
     description: z.string({ error: expected('a text') }).optional(),
     lab: z
       .string({ error: expected('a lab name') })
-      .regex(NAME_PATTERN, { error: 'must be a lab name: a lowercase letter, then up to 9 lowercase letters or digits' })
+      .regex(LAB_NAME, { error: `must be a lab name: ${LAB_NAME_RULE}` })
       .optional(),
     topology: z.string({ error: expected('the path of a topology file, relative to the scenario file') }),
     load: loadSchema,

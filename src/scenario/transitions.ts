@@ -2,7 +2,7 @@
 import type { DispatchState } from '../dispatch/types.js';
 import type { Topology } from '../topology/types.js';
 import type { WatchdEvent } from '../watchd/events.js';
-import { actionEffect } from './actions.js';
+import { actionEffect } from '../lab/actions.js';
 import type { TimelineEntry } from './types.js';
 
 /** An action as it ran: Date.now() times. */

@@ -2,11 +2,10 @@
 import type { BenchFlags } from '../lab/bench.js';
 import type { Topology } from '../topology/types.js';
 
-/** What a timeline entry does to a node, the same words as the commands: kill s1, link s1 down, loss s1 20. */
-export type Action =
-  | { kind: 'kill' | 'stop' | 'revive'; node: string; text: string }
-  | { kind: 'link'; node: string; up: boolean; text: string }
-  | { kind: 'loss'; node: string; percent: number; text: string };
+import type { Action } from '../lab/actions.js';
+
+/** What a timeline entry does to a node: an action of the lab's table, the same words as the commands. */
+export type { Action };
 
 export interface TimelineEntry {
   /** ms after the load starts */

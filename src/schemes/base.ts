@@ -1,6 +1,6 @@
 // Plans shared by both schemes: routes that keep every node inside the lab, AnyIP on the client, the ghost alias on servers.
 import type { NodePlan, PlanStep } from '../plan/types.js';
-import { atomicTable } from './rules/nft-table.js';
+import { atomicTable } from '../plan/nft.js';
 import { findInterface, type LabNode, type Topology } from '../topology/types.js';
 
 export function run(line: string, comment?: string): PlanStep {

@@ -1,8 +1,10 @@
 // Broadcast-based dispatching (paper section 5): the router broadcasts ghost packets; every server filters locally.
-import type { NodePlan, PlanStep } from '../plan/types.js';
+import { inPart, type PlanStep } from '../plan/types.js';
+import { atomicTable } from '../plan/nft.js';
 import type { Topology } from '../topology/types.js';
 import { run } from './base.js';
-import { atomicTable } from './rules/nft-table.js';
+import { dispatchStateOf } from './cluster-state.js';
+import type { Scheme } from './scheme.js';
 
 export const BROADCAST_MAC = 'ff:ff:ff:ff:ff:ff';
 export const PKTTYPE_TABLE = 'oneip_pkttype';
@@ -32,6 +34,19 @@ export function pkttypeFixStep(t: Topology): PlanStep {
   return { kind: 'load', command: 'nft -f -', text, comment: 'pkt_type fix: the paper rewrote the Ethernet header on NetBSD; here nftables sets pkttype host' };
 }
 
-export function broadcastServerSteps(t: Topology): NodePlan['steps'] {
-  return [pkttypeFixStep(t)];
-}
+export const broadcast: Scheme = {
+  name: 'broadcast',
+  title: 'broadcast-based dispatching (paper section 5)',
+  summary: 'the router sends every ghost packet to the Ethernet broadcast address; each server\'s local filter accepts only the clients its hash names',
+  dispatchers: { default: 0, allowed: [0], rule: 'the broadcast scheme has no dispatcher: leave dispatchers out or set it to 0' },
+  usesGhost1: true,
+  dispatchNodes: (t) => t.servers,
+  routerSteps: (t) => routerBroadcastSteps(t),
+  dispatcherPlan() {
+    throw new Error('the broadcast scheme has no dispatcher');
+  },
+  // the local filter is in place before the pkt_type fix lets a server take ghost packets at all,
+  // so a server whose plan is applied under load (a revived one) never accepts, and resets, another's clients
+  serverSteps: (t, s, state, fn) => [...inPart('dispatch', [fn.filterRules(t.ghost, dispatchStateOf(t, state), s.index, s.name)]), pkttypeFixStep(t)],
+  serverCounter: (_t, s) => ({ node: s.name, comment: `accept: hash names ${s.name}` }),
+};

@@ -1,23 +1,59 @@
-// Builds every node's plan for a topology and a dispatch state: the pure heart of `lab plan` and `lab up`.
-import type { DispatchState } from '../dispatch/types.js';
-import type { LabPlan, NodePlan } from '../plan/types.js';
+// Builds every node's plan for a topology and the cluster's state now: the one plan `up`, `revive`, `dispatch set` and watchd apply.
+import { dispatchFunctionOf } from '../dispatch/registry.js';
+import { inPart, renderSteps, type LabPlan, type NodePlan, type PlanStep } from '../plan/types.js';
 import type { Topology } from '../topology/types.js';
 import { clientPlan, routerBasePlan, serverBasePlan } from './base.js';
-import { broadcastServerSteps, routerBroadcastSteps } from './broadcast.js';
-import { dispatchSteps } from './dispatch-rules.js';
-import { dispatcherPlan, routerGhostSteps } from './routing.js';
+import type { ClusterState } from './cluster-state.js';
+import { dispatcherProbeSteps } from './probe-routes.js';
+import { schemeOf } from './registry.js';
 
-export function planLab(t: Topology, state: DispatchState): LabPlan {
+export function planLab(t: Topology, state: ClusterState): LabPlan {
+  const scheme = schemeOf(t);
+  const fn = dispatchFunctionOf(t);
   const plans = new Map<string, NodePlan>();
   plans.set(t.client.name, clientPlan(t));
   const router = routerBasePlan(t);
-  router.steps.push(...(t.scheme === 'routing' ? routerGhostSteps(t) : routerBroadcastSteps(t)));
+  router.steps.push(...scheme.routerSteps(t, state));
+  if (state.probes) router.steps.push(...inPart('probes', dispatcherProbeSteps(t)));
   plans.set(t.router.name, router);
-  t.dispatchers.forEach((d, i) => plans.set(d.name, dispatcherPlan(t, i)));
-  for (const s of t.servers) plans.set(s.name, serverBasePlan(t, s));
-  for (const { node, step } of dispatchSteps(t, state)) plans.get(node)!.steps.push(step);
-  // broadcast: the local filter is in place before the pkt_type fix lets a server take ghost packets at all,
-  // so a server whose plan is applied under load (a revived one) never accepts, and resets, another's clients
-  if (t.scheme === 'broadcast') for (const s of t.servers) plans.get(s.name)!.steps.push(...broadcastServerSteps(t));
+  for (const d of t.dispatchers) plans.set(d.name, scheme.dispatcherPlan(t, d, state, fn));
+  for (const s of t.servers) {
+    const plan = serverBasePlan(t, s);
+    plan.steps.push(...scheme.serverSteps(t, s, state, fn));
+    plans.set(s.name, plan);
+  }
   return { lab: t.name, nodes: t.nodes.map((n) => plans.get(n.name)!) };
+}
+
+/** One node's plan for the state now (what `revive` and `link up` apply again). */
+export function planNode(t: Topology, state: ClusterState, node: string): NodePlan | undefined {
+  return planLab(t, state).nodes.find((p) => p.node === node);
+}
+
+/** A node's steps grouped by part, in plan order; the steps without a part are the "" group. */
+function byPart(steps: PlanStep[]): Map<string, PlanStep[]> {
+  const parts = new Map<string, PlanStep[]>();
+  for (const s of steps) parts.set(s.part ?? '', [...(parts.get(s.part ?? '') ?? []), s]);
+  return parts;
+}
+
+/** What to apply to go from one state to another: per node, the parts whose steps changed, as they are after. */
+export interface PlanChange {
+  node: string;
+  steps: PlanStep[];
+}
+
+/**
+ * The change between the plans of two states: every part of a node's plan whose text differs, in the new plan's
+ * order. Each part replaces what it sets, so applying the new version of a changed part is the whole change.
+ */
+export function planChanges(t: Topology, before: ClusterState, after: ClusterState): PlanChange[] {
+  const old = new Map(planLab(t, before).nodes.map((p) => [p.node, byPart(p.steps)]));
+  const changes: PlanChange[] = [];
+  for (const plan of planLab(t, after).nodes) {
+    const was = old.get(plan.node)!;
+    const steps = [...byPart(plan.steps)].flatMap(([part, now]) => (renderSteps(now) === renderSteps(was.get(part) ?? []) ? [] : now));
+    if (steps.length > 0) changes.push({ node: plan.node, steps });
+  }
+  return changes;
 }

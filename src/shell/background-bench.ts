@@ -1,9 +1,9 @@
 // The shell's one background bench: runBench with an abort signal, its progress samples turned into the live per-server table.
-import { dispatchFunction } from '../dispatch/registry.js';
+import { dispatchFunctionOf } from '../dispatch/registry.js';
 import type { DispatchFunction, DispatchState } from '../dispatch/types.js';
 import { generatorArgs, runBench, type BenchFlags, type BenchProgress } from '../lab/bench.js';
 import { dispatchState } from '../lab/dispatch-control.js';
-import { UsageError } from '../lab/errors.js';
+import { UsageError } from '../util/errors.js';
 import type { RunningLab } from '../lab/running-lab.js';
 import { readState } from '../lab/state.js';
 import type { ClientSet } from '../load/client-set.js';
@@ -51,7 +51,7 @@ export class BackgroundBench {
     if (this.run) throw new UsageError('a bench is running already: `bench stop` first');
     const clients = parseLoadArgs(await generatorArgs(lab, flags)).load.clients;
     const t = lab.state.topology;
-    const m: Model = { fn: dispatchFunction(t.dispatch.function, { buckets: t.dispatch.buckets }), clients, names: t.servers.map((s) => s.name) };
+    const m: Model = { fn: dispatchFunctionOf(t), clients, names: t.servers.map((s) => s.name) };
     const abort = new AbortController();
     // progress comes from a file the generator writes, never before runBench's first await: `run` is set by then
     const done = runBench(lab, flags, { signal: abort.signal, onProgress: (p) => this.progress(run, lab, p, m, view) });

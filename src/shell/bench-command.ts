@@ -1,6 +1,6 @@
 // `bench start [FLAGS]`, `bench stop` and `bench` of the shell: one background bench, its live table above the prompt, its summary at the end.
-import { printBench } from '../cli/commands/bench.js';
-import { UsageError } from '../lab/errors.js';
+import { printBench } from '../present/bench.js';
+import { UsageError } from '../util/errors.js';
 import type { BenchResult } from '../report/bench-result.js';
 import type { BenchView } from './background-bench.js';
 import { parseBenchFlags } from './bench-flags.js';

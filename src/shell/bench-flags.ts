@@ -1,7 +1,7 @@
 // `bench start [FLAGS]` of the shell, pure: the words after `start` -> the flags of `lab bench` (a long run unless --duration is given).
 import { parseArgs } from 'node:util';
 import type { BenchFlags } from '../lab/bench.js';
-import { UsageError } from '../lab/errors.js';
+import { UsageError } from '../util/errors.js';
 
 /** How long a shell bench runs when no --duration is given: until `bench stop`, in practice. */
 export const SHELL_BENCH_DURATION = '60m';

@@ -1,9 +1,8 @@
 // The shell's commands: name, arguments, one-line description, what their arguments complete to, and what they do.
-import { showDispatch, printCounters } from '../cli/commands/dispatch.js';
-import { killReport, linkReport, lossReport, parseLinkState, reviveReport, stopReport } from '../cli/commands/failures.js';
-import { printStatus, printWatchd } from '../cli/commands/status.js';
-import { table } from '../cli/output.js';
-import { parsePercent } from '../lab/failures.js';
+import { ACTIONS, actionFromWords, actionForm, runAction, type ActionDefinition } from '../lab/actions.js';
+import { printCounters, showDispatch } from '../present/dispatch.js';
+import { table } from '../present/output.js';
+import { printStatus, printWatchd } from '../present/status.js';
 import { watchdStatus } from '../watchd/control.js';
 import { benchCommand } from './bench-command.js';
 import { BENCH_FLAG_WORDS } from './bench-flags.js';
@@ -44,6 +43,18 @@ function helpText(name: string | undefined): string {
   return name === undefined ? ['commands (Tab completes commands and node names; Up/Down recall history):', ...lines].join('\n') : lines.join('\n');
 }
 
+/** A shell command for an entry of the lab's actions table: same words, same parser, same report. */
+function actionCommand(def: ActionDefinition): ShellCommand {
+  return {
+    name: def.name,
+    usage: actionForm(def).slice(def.name.length + 1),
+    description: def.shellDescription,
+    args: def.argument ? ['node', def.argument.completions] : ['node'],
+    arity: def.argument ? [2, 2] : [1, 1],
+    run: async ({ lab }, args) => console.log(await runAction(lab, actionFromWords([def.name, ...args]))),
+  };
+}
+
 export const COMMANDS: ShellCommand[] = [
   { name: 'help', usage: '[COMMAND]', description: 'this list', args: ['command'], arity: [0, 1], fresh: false, run: (_, [name]) => console.log(helpText(name)) },
   {
@@ -58,25 +69,7 @@ export const COMMANDS: ShellCommand[] = [
     },
   },
   { name: 'nodes', usage: '', description: 'the nodes, their roles and what was done to them', args: [], arity: [0, 0], run: ({ lab }) => console.log(table(['node', 'role', 'state'], nodesTable(lab.state))) },
-  { name: 'kill', usage: 'NODE', description: 'crash a node at once: its processes die, its links drop', args: ['node'], arity: [1, 1], run: async ({ lab }, [node]) => console.log(await killReport(lab, node!)) },
-  { name: 'stop', usage: 'NODE', description: "stop a node's processes gracefully (SIGTERM); links and rules stay", args: ['node'], arity: [1, 1], run: async ({ lab }, [node]) => console.log(await stopReport(lab, node!)) },
-  { name: 'revive', usage: 'NODE', description: 'bring a node back: links up, its plan again, its services restarted', args: ['node'], arity: [1, 1], run: async ({ lab }, [node]) => console.log(await reviveReport(lab, node!)) },
-  {
-    name: 'link',
-    usage: 'NODE up|down',
-    description: "set a node's LAN interface up or down",
-    args: ['node', ['up', 'down']],
-    arity: [2, 2],
-    run: async ({ lab }, [node, state]) => console.log(await linkReport(lab, node!, parseLinkState(state!))),
-  },
-  {
-    name: 'loss',
-    usage: 'NODE PERCENT',
-    description: "drop PERCENT % of a node's packets at random on its LAN interface (0 removes it)",
-    args: ['node', ['0', '1', '5', '10', '50', '100']],
-    arity: [2, 2],
-    run: async ({ lab }, [node, percent]) => console.log(await lossReport(lab, node!, parsePercent(percent!))),
-  },
+  ...ACTIONS.map(actionCommand),
   { name: 'exec', usage: 'NODE CMD...', description: 'run a command inside a node: exec s0 ip -brief addr', args: ['node'], arity: [2, ANY], run: (ctx, [node, ...argv]) => execIn(ctx, node!, argv) },
   { name: 'dispatch', usage: '', description: 'the dispatch function, the alive set, how the client population maps to servers', args: [], arity: [0, 0], run: ({ lab }) => showDispatch(lab, false) },
   { name: 'counters', usage: '[NODE]', description: 'packet counters: dispatch rules, accepted/dropped ghost packets, redirects', args: ['node'], arity: [0, 1], run: ({ lab }, [node]) => printCounters(lab, node, false) },

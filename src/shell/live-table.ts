@@ -1,6 +1,6 @@
 // The live bench table of the shell, pure: two progress samples and the model's shares -> per-server rows and the lines to draw.
 import type { BenchProgress } from '../lab/bench.js';
-import { table } from '../cli/output.js';
+import { table } from '../present/output.js';
 
 export interface LiveRow {
   server: string;

@@ -1,6 +1,5 @@
 // Runs one line typed at the shell: finds the command (or a node name: `s0 ip addr` runs in s0), checks its arguments, prints errors and goes on.
-import { refreshState } from '../lab/survivor-lab.js';
-import { UsageError } from '../lab/errors.js';
+import { UsageError } from '../util/errors.js';
 import { COMMANDS, execIn, type ShellCommand } from './commands.js';
 import type { ShellContext } from './context.js';
 import { splitWords } from './words.js';
@@ -14,7 +13,7 @@ async function runWords(ctx: ShellContext, [name, ...args]: string[]): Promise<v
   const command = COMMANDS.find((c) => c.name === name);
   if (command) {
     checkArity(command, args);
-    if (command.fresh !== false) await refreshState(ctx.lab);
+    if (command.fresh !== false) await ctx.lab.refresh();
     return command.run(ctx, args);
   }
   if (ctx.lab.state.topology.nodes.some((n) => n.name === name) && args.length > 0) return execIn(ctx, name!, args);

@@ -1,5 +1,5 @@
 // Splits a shell command line into words the way sh does for plain words: blanks separate, '...' and "..." quote, \ escapes.
-import { UsageError } from '../lab/errors.js';
+import { UsageError } from '../util/errors.js';
 
 interface Scan {
   words: string[];

@@ -1,13 +1,11 @@
 // The resolved lab topology: every node, network and address a ONE-IP lab is built from.
 
-export const SCHEMES = ['routing', 'broadcast'] as const;
-export type SchemeName = (typeof SCHEMES)[number];
+import type { DispatchFunctionName } from '../dispatch/registry.js';
+
+export type { DispatchFunctionName };
 
 export const BACKENDS = ['auto', 'netns', 'docker'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
-
-export const DISPATCH_FUNCTIONS = ['modulo', 'table'] as const;
-export type DispatchFunctionName = (typeof DISPATCH_FUNCTIONS)[number];
 
 export type NodeRole = 'client' | 'router' | 'dispatcher' | 'server';
 
@@ -64,7 +62,8 @@ export interface Topology {
   name: string;
   /** the file it was read from, for messages */
   file: string;
-  scheme: SchemeName;
+  /** a name of the scheme registry (src/schemes/registry.ts), checked when the file is read */
+  scheme: string;
   backend: BackendChoice;
   /** the published cluster address, on no LAN */
   ghost: string;

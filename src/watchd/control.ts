@@ -4,13 +4,13 @@ import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readStat } from '../backends/netns/netns-backend.js';
-import { LabError } from '../lab/errors.js';
-import { builtScript, logDir } from '../lab/paths.js';
+import { readStat } from '../backends/common/proc-stat.js';
+import { LabError } from '../util/errors.js';
+import { logDir } from '../lab/paths.js';
+import { builtScript } from '../util/paths.js';
 import type { RunningLab } from '../lab/running-lab.js';
-import { updateState, type LabState, type WatchdRecord } from '../lab/state.js';
-import { refreshState } from '../lab/survivor-lab.js';
-import { waitFor } from '../lab/wait.js';
+import { updateLab, type LabState, type WatchdRecord } from '../lab/state.js';
+import { waitFor } from '../util/poll.js';
 import { eventsFile, readEvents, type WatchdEvent } from './events.js';
 
 /** Whether the recorded daemon is alive (same pid and start time, not a zombie). */
@@ -59,7 +59,7 @@ export async function startWatchd(lab: RunningLab): Promise<WatchdRecord> {
     startedAt: new Date(since).toISOString(),
     down: [],
   };
-  await updateState(lab.name, (s) => {
+  await updateLab(lab.name, (s) => {
     s.watchd = record;
     s.activeDispatcher ??= t.dispatchers[0]?.name;
   });
@@ -71,7 +71,7 @@ export async function startWatchd(lab: RunningLab): Promise<WatchdRecord> {
     await stopWatchd({ ...lab.state, watchd: record });
     throw new LabError(`${err.message} (log: ${logFile}: ${await tailOf(logFile)})`);
   });
-  await refreshState(lab);
+  await lab.refresh();
   return record;
 }
 

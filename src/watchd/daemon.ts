@@ -2,13 +2,15 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProcessRecord } from '../backends/backend.js';
-import { changeAlive } from '../lab/dispatch-control.js';
+import { changeCluster } from '../lab/cluster-change.js';
+import { aliveAfter } from '../lab/dispatch-control.js';
 import { restartServices } from '../lab/failures.js';
-import { builtScript, logDir } from '../lab/paths.js';
-import { readState, withStateLock, writeState, type LabState } from '../lab/state.js';
-import { refreshState, SurvivorLab } from '../lab/survivor-lab.js';
-import { routerGhostSteps } from '../schemes/routing.js';
-import { dispatcherProbeSteps, PROBER_PROCESS, proberConfig } from './config.js';
+import { PROBER_PROCESS } from '../lab/process-names.js';
+import { RunningLab } from '../lab/running-lab.js';
+import { logDir } from '../lab/paths.js';
+import { builtScript } from '../util/paths.js';
+import { readState, type LabState } from '../lab/state.js';
+import { proberConfig } from './config.js';
 import { dispatcherFailover, serverChanges } from './decide.js';
 import { appendEvent, eventsFile, makeEvent, type WatchdEvent, type WatchdEventKind } from './events.js';
 import { Monitor, type Transition } from './monitor.js';
@@ -16,7 +18,7 @@ import { parseRound, type ProbeRound } from './round.js';
 import { followLog, logEnd, type LogFollow } from '../lab/log-follow.js';
 
 export class WatchdDaemon {
-  private readonly lab: SurvivorLab;
+  private readonly lab: RunningLab;
   private readonly monitor: Monitor;
   private readonly events: string;
   private readonly proberLog: string;
@@ -32,7 +34,7 @@ export class WatchdDaemon {
 
   constructor(state: LabState) {
     const t = state.topology;
-    this.lab = new SurvivorLab(state);
+    this.lab = new RunningLab(state);
     this.monitor = new Monitor(t.servers.map((s) => s.name), t.dispatchers.map((d) => d.name), t.watchd.misses);
     this.events = eventsFile(state.name);
     this.proberLog = join(logDir(state.name), `${t.router.name}-${PROBER_PROCESS}.log`);
@@ -43,7 +45,8 @@ export class WatchdDaemon {
   }
 
   async start(): Promise<void> {
-    if (this.t.dispatchers.length > 0) await this.locked(() => this.lab.applySteps(this.t.router.name, dispatcherProbeSteps(this.t)));
+    // watchd's probe routes become part of the cluster's state, so every later plan of the router carries them
+    if (this.t.dispatchers.length > 0) await changeCluster(this.lab, (_s, now) => (now.probes ? undefined : { next: { ...now, probes: true }, result: true }));
     const backend = this.lab.backend;
     const router = this.t.router.name;
     // the prober's rounds: a host file followed with inotify, or (a remote engine) a tail streamed from the router
@@ -70,7 +73,7 @@ export class WatchdDaemon {
     this.stopping = true;
     if (this.housekeeper) clearInterval(this.housekeeper);
     await this.tail?.stop().catch(() => {});
-    await refreshState(this.lab).catch(() => {}); // a revived router's prober has a new record
+    await this.lab.refresh().catch(() => {}); // a revived router's prober has a new record
     const prober = this.proberRecord();
     if (prober) await this.lab.backend.stop(prober, 1000).catch(() => {});
     // a short wait: a change in flight may hold the lock (the lock is not re-entrant)
@@ -81,13 +84,8 @@ export class WatchdDaemon {
   }
 
   /** Under the state lock with the state read afresh; writes it back. */
-  private async locked<T>(fn: () => Promise<T>, timeoutMs = 15000): Promise<T> {
-    return withStateLock(this.lab.name, async () => {
-      await refreshState(this.lab);
-      const result = await fn();
-      await writeState(this.lab.state);
-      return result;
-    }, timeoutMs);
+  private locked<T>(fn: () => Promise<T>, timeoutMs = 15000): Promise<T> {
+    return this.lab.update(fn, timeoutMs);
   }
 
   private proberRecord(): ProcessRecord | undefined {
@@ -153,35 +151,30 @@ export class WatchdDaemon {
     if (failover?.to) await this.failover();
   }
 
-  /** changeAlive with the decision made again on the fresh state, under the lock; records what watchd took out. */
+  /** A new alive set, decided again on the fresh state under the lock; records what watchd took out. */
   private async applyServers(): Promise<void> {
     const t0 = Date.now();
-    const applied = await this.locked(async () => {
-      const c = serverChanges(this.lab.state, this.monitor);
+    const applied = await changeCluster(this.lab, (state, now) => {
+      const c = serverChanges(state, this.monitor);
       if (c.down.length + c.up.length === 0) return undefined;
-      await changeAlive(this.lab, c.down, c.up);
-      const at = Date.now();
-      const w = this.lab.state.watchd!;
+      const w = state.watchd!;
       w.down = [...w.down.filter((n) => !c.up.includes(n)), ...c.down.filter((n) => !w.down.includes(n))];
-      return { ...c, at };
-    });
+      return { next: { ...now, alive: aliveAfter(state, c.down, c.up) }, result: c };
+    }).then((c) => c && { ...c, at: Date.now() });
     if (!applied) return;
     const alive = this.lab.state.alive.map((k) => this.t.servers[k]!.name);
     // stamped when the rules were in place, not when the event is written
     await this.emit('reconfigured', { down: applied.down, up: applied.up, alive, apply_ms: applied.at - t0 }, applied.at);
   }
 
-  /** Points the router's ghost route at the backup dispatcher and records it as the active one. */
+  /** Makes the backup dispatcher the active one: the router's plan then routes the ghost to it. */
   private async failover(): Promise<void> {
     const t0 = Date.now();
-    const done = await this.locked(async () => {
-      const f = dispatcherFailover(this.lab.state, this.monitor);
-      const to = this.t.dispatchers.find((d) => d.name === f?.to);
-      if (!f || !to) return undefined;
-      await this.lab.applySteps(this.t.router.name, routerGhostSteps(this.t, to));
-      this.lab.state.activeDispatcher = to.name;
-      return { ...f, at: Date.now() };
-    });
+    const done = await changeCluster(this.lab, (state, now) => {
+      const f = dispatcherFailover(state, this.monitor);
+      if (!f?.to) return undefined;
+      return { next: { ...now, activeDispatcher: f.to }, result: f };
+    }).then((f) => f && { ...f, at: Date.now() });
     if (done) await this.emit('dispatcher-failover', { from: done.from, to: done.to!, apply_ms: done.at - t0 }, done.at);
   }
 

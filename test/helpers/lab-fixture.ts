@@ -1,14 +1,15 @@
 // Test helper: brings a real lab up from YAML text (torn down after the test) and asks it and the model the same questions.
 import type { Test } from 'tap';
-import { dispatchFunction } from '../../src/dispatch/registry.js';
+import { dispatchFunctionOf } from '../../src/dispatch/registry.js';
 import { changeAlive, dispatchState } from '../../src/lab/dispatch-control.js';
 import { readCounters, type NodeCounters } from '../../src/lab/counters.js';
+import { schemeOf } from '../../src/schemes/registry.js';
 import { downLab } from '../../src/lab/down.js';
 import type { RunningLab } from '../../src/lab/running-lab.js';
 import { upLab } from '../../src/lab/up.js';
 import { cidrSize, intToIp, ipToInt, parseCidr } from '../../src/net/ipv4.js';
-import { builtScript } from '../../src/lab/paths.js';
-import { parseTopology } from '../../src/topology/load.js';
+import { builtScript } from '../../src/util/paths.js';
+import { parseTopology } from '../../src/topology-file/load.js';
 import { dockerAvailable } from '../../src/backends/docker/engine.js';
 import { needsRoot } from './cli.js';
 
@@ -48,7 +49,7 @@ export function clientAddresses(population: string, count: number): string[] {
 /** The server name the model predicts for a client address in the lab's current state. */
 export function predicted(lab: RunningLab, address: string): string {
   const t = lab.state.topology;
-  const fn = dispatchFunction(t.dispatch.function, { buckets: t.dispatch.buckets });
+  const fn = dispatchFunctionOf(t);
   return t.servers[fn.predict(ipToInt(address), dispatchState(lab))]!.name;
 }
 
@@ -76,11 +77,9 @@ export function packets(c: NodeCounters, comment: string): number {
 export async function perServerCounts(lab: RunningLab): Promise<Record<string, number>> {
   const t = lab.state.topology;
   const out: Record<string, number> = {};
-  if (t.scheme === 'routing') {
-    const c = await readCounters(lab, 'dispatcher');
-    for (const s of t.servers) out[s.name] = packets(c, `to ${s.name}`);
-  } else {
-    for (const s of t.servers) out[s.name] = packets(await readCounters(lab, s.name), `accept: hash names ${s.name}`);
+  for (const s of t.servers) {
+    const where = schemeOf(t).serverCounter(t, s);
+    out[s.name] = packets(await readCounters(lab, where.node), where.comment);
   }
   return out;
 }

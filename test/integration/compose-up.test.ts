@@ -6,14 +6,14 @@ import { load } from 'js-yaml';
 import { dockerClient } from '../../src/backends/docker/client.js';
 import { dockerAvailable } from '../../src/backends/docker/engine.js';
 import { dockerGateway } from '../../src/backends/docker/networks.js';
-import { run } from '../../src/backends/netns/run.js';
+import { run } from '../../src/backends/common/run.js';
 import type { ComposeFile } from '../../src/compose/render.js';
-import { dispatchFunction } from '../../src/dispatch/registry.js';
+import { dispatchFunctionOf } from '../../src/dispatch/registry.js';
 import { initialState } from '../../src/dispatch/types.js';
-import { ensureLabImage } from '../../src/images/build.js';
-import { projectRoot } from '../../src/lab/paths.js';
+import { ensureLabImage } from '../../src/backends/docker/image/build.js';
+import { projectRoot } from '../../src/util/paths.js';
 import { cidrsOverlap, intToIp, ipToInt, maskOf, parseCidr } from '../../src/net/ipv4.js';
-import { loadTopology } from '../../src/topology/load.js';
+import { loadTopology } from '../../src/topology-file/load.js';
 
 const ROOT = projectRoot();
 const FILE = join(ROOT, 'docker-compose.yml');
@@ -156,7 +156,7 @@ if ('reason' in tool) {
     t.match(client.stdout, /unreachable[\s\S]*exit [12]/i, 'client: nothing outside the lab is reachable');
 
     // the ghost from several client addresses (AnyIP makes the whole population local to the client)
-    const fn = dispatchFunction(topology.dispatch.function, { buckets: topology.dispatch.buckets });
+    const fn = dispatchFunctionOf(topology);
     const state = initialState(topology.servers.length, topology.servers.map((s) => s.weight));
     const base = parseCidr(topology.clientPopulation).base;
     const addrs = [0, 1, 2, 3, 5, 6, 7, 10, 13, 100, 129, 254, 513, 4099].map((i) => intToIp((base + i) >>> 0));

@@ -12,8 +12,8 @@ import { DockerBackend } from '../../src/backends/docker/docker-backend.js';
 import { dockerAvailable } from '../../src/backends/docker/engine.js';
 import { bridgedTrafficFiltered } from '../../src/backends/docker/host-notrack.js';
 import { LABEL_LAB, LABEL_ROLE } from '../../src/backends/docker/names.js';
-import { run } from '../../src/backends/netns/run.js';
-import { ensureLabImage } from '../../src/images/build.js';
+import { run } from '../../src/backends/common/run.js';
+import { ensureLabImage } from '../../src/backends/docker/image/build.js';
 import { dockerFarmLab, dockerSmallLab } from '../helpers/docker-lab-spec.js';
 import { checkAddresses, checkExecContract, checkForwarding, checkLinkDownUp, NODE, pidAlive, serverArgv, tcpHello, waitFor } from '../helpers/backend-checks.js';
 

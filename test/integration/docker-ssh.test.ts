@@ -10,8 +10,8 @@ import { labObjects } from '../../src/backends/docker/clean.js';
 import { closeDockerClient, engineIsLocal } from '../../src/backends/docker/client.js';
 import { DockerBackend } from '../../src/backends/docker/docker-backend.js';
 import { dockerAvailable } from '../../src/backends/docker/engine.js';
-import { run } from '../../src/backends/netns/run.js';
-import { ensureLabImage } from '../../src/images/build.js';
+import { run } from '../../src/backends/common/run.js';
+import { ensureLabImage } from '../../src/backends/docker/image/build.js';
 import { lab } from '../helpers/cli.js';
 import { dockerSmallLab } from '../helpers/docker-lab-spec.js';
 

@@ -10,12 +10,12 @@ import { paperSingleFailure } from '../../src/dispatch/modulo.js';
 import { runBench } from '../../src/lab/bench.js';
 import { readCounters } from '../../src/lab/counters.js';
 import { downLab } from '../../src/lab/down.js';
-import { LabError } from '../../src/lab/errors.js';
+import { LabError } from '../../src/util/errors.js';
 import { killNode, reviveNode } from '../../src/lab/failures.js';
 import type { RunningLab } from '../../src/lab/running-lab.js';
 import { readState } from '../../src/lab/state.js';
-import { builtScript } from '../../src/lab/paths.js';
-import { refreshState } from '../../src/lab/survivor-lab.js';
+import { builtScript } from '../../src/util/paths.js';
+
 import { ipToInt } from '../../src/net/ipv4.js';
 import { watchdAlive } from '../../src/watchd/control.js';
 import { readEvents, type WatchdEvent } from '../../src/watchd/events.js';
@@ -108,7 +108,7 @@ for (const { backend, skip } of await backendCases()) {
       for (const s of ['s0', 's2', 's3']) t.equal(load.errors_by_home[s]!.errors, 0, `${s}'s clients: 0 errors of ${load.errors_by_home[s]!.ok}`);
       t.comment(`s1's clients during the failover: ${load.errors_by_home.s1!.errors} errors, ${load.errors_by_home.s1!.ok} answered (${JSON.stringify(load.errors_by_kind)})`);
 
-      await refreshState(lab);
+      await lab.refresh();
       t.same(lab.state.alive, [0, 2, 3], 'watchd took s1 out of the function');
       t.same(lab.state.watchd!.down, ['s1'], 'and recorded that it did');
       const during = await ghostMap(lab, froms);
@@ -130,7 +130,7 @@ for (const { backend, skip } of await backendCases()) {
       t.comment(`keep-alive connections broken by the change back: ${reload.errors_by_kind.reset ?? 0} reset (${reload.requests.errors} failed requests of ${reload.requests.sent}; ${JSON.stringify(reload.errors_by_kind)})`);
       await waitEvent(lab, revivedAt, (e) => e.event === 'reconfigured' && (e.up ?? []).includes('s1'));
       t.same([...(await ghostMap(lab, froms))], [...before], 'watchd put s1 back: the original mapping returns');
-      await refreshState(lab);
+      await lab.refresh();
       t.same(lab.state.alive, [0, 1, 2, 3], 'all four servers in the function again');
       t.same(lab.state.failures, {}, 'no failure left recorded');
     });
@@ -158,7 +158,7 @@ for (const { backend, skip } of await backendCases()) {
     t.same(failedAfter(seen, switched.t), [], 'clients failed only until watchd switched the route: no attempt started after it failed');
     t.comment(`requests during the dispatcher failover: ${load.requests.errors} errors of ${load.requests.sent} (${JSON.stringify(load.errors_by_kind)})`);
     t.equal(load.mismatches, 0, 'every answer came from the predicted server: no client changed server');
-    await refreshState(lab);
+    await lab.refresh();
     t.equal(lab.state.activeDispatcher, 'dispatcher2', 'the backup is the active dispatcher now');
     t.same(lab.state.alive, [0, 1, 2, 3], 'the dispatch function did not change');
     const backup = lab.state.topology.dispatchers[1]!.interfaces[0]!.address;
@@ -189,7 +189,7 @@ for (const { backend, skip } of await backendCases()) {
     };
     const masked = async (t: Test, what: string, since: number, node: string): Promise<void> => {
       const e = await waitEvent(lab, since, (e) => e.event === 'reconfigured' && (e.down ?? []).includes(node));
-      await refreshState(lab);
+      await lab.refresh();
       const during = await ghostMap(lab, froms);
       t.same(mismatches(lab, during), [], `${what}: watchd took ${node} out after +${e.t - since} ms; every client is on its predicted server`);
       t.notOk([...during.values()].includes(node), `${what}: nobody is served by ${node}`);

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { BackendError } from '../../src/backends/backend.js';
 import { cleanNetnsLabs, listLabNamespaces, listNetnsLabs } from '../../src/backends/netns/clean.js';
 import { NetnsBackend } from '../../src/backends/netns/netns-backend.js';
-import { run } from '../../src/backends/netns/run.js';
+import { run } from '../../src/backends/common/run.js';
 import { farmLab, smallLab } from '../helpers/netns-lab-spec.js';
 import { checkAddresses, checkExecContract, checkForwarding, checkLinkDownUp, NODE, pidAlive, serverArgv, tcpHello, waitFor } from '../helpers/backend-checks.js';
 

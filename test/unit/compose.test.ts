@@ -12,11 +12,12 @@ import { COMPOSE_IMAGE, composeModel, escapeInterpolation, renderCompose, type C
 import { ComposeError, composeSysctls, sysctlCheckLines } from '../../src/compose/sysctls.js';
 import { dispatchFunction } from '../../src/dispatch/registry.js';
 import { initialState } from '../../src/dispatch/types.js';
-import { projectRoot } from '../../src/lab/paths.js';
+import { initialClusterState } from '../../src/schemes/cluster-state.js';
+import { projectRoot } from '../../src/util/paths.js';
 import { ipToInt } from '../../src/net/ipv4.js';
 import { renderSteps } from '../../src/plan/types.js';
 import { planLab } from '../../src/schemes/plan-lab.js';
-import { parseTopology, loadTopology } from '../../src/topology/load.js';
+import { parseTopology, loadTopology } from '../../src/topology-file/load.js';
 
 const root = projectRoot();
 const ROUTING = 'topologies/routing.yaml';
@@ -84,7 +85,7 @@ t.test('services: one per node, image, labels, capabilities, addresses, sysctls'
 
 t.test('start scripts: setup, sysctl checks, the plan, then the responder or sleep', async (t) => {
   const file = composeModel(routing, { source: ROUTING });
-  const plan = planLab(routing, initialState(routing.servers.length));
+  const plan = planLab(routing, initialClusterState(routing));
   for (const p of plan.nodes) {
     const s = file.services[p.node]!;
     const raw = s.command[2]!;

@@ -6,10 +6,11 @@ import { BackendError } from '../../src/backends/backend.js';
 import { dockerGateway } from '../../src/backends/docker/docker-backend.js';
 import { containerName, labFilter, networkName } from '../../src/backends/docker/names.js';
 import { nodeSetupScript } from '../../src/backends/docker/node-setup.js';
-import { parseSpawnOutput, parseStat, STATUS_SCRIPT } from '../../src/backends/docker/processes.js';
+import { parseSpawnOutput, STATUS_SCRIPT } from '../../src/backends/docker/processes.js';
+import { parseStat } from '../../src/backends/common/proc-stat.js';
 import { containerSysctls, dottedKey } from '../../src/backends/docker/sysctls.js';
 import { intToIp } from '../../src/net/ipv4.js';
-import { loadRecipe, parsePackages, recipeHash } from '../../src/images/recipe.js';
+import { loadRecipe, parsePackages, recipeHash } from '../../src/backends/docker/image/recipe.js';
 
 const router = ROUTER_SPEC;
 

@@ -2,15 +2,15 @@
 import t from 'tap';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initialState } from '../../src/dispatch/types.js';
 import { renderNodePlan, type LabPlan } from '../../src/plan/types.js';
+import { initialClusterState } from '../../src/schemes/cluster-state.js';
 import { planLab } from '../../src/schemes/plan-lab.js';
-import { loadTopology, parseTopology } from '../../src/topology/load.js';
+import { loadTopology, parseTopology } from '../../src/topology-file/load.js';
 import type { Topology } from '../../src/topology/types.js';
 import { ROOT } from '../helpers/cli.js';
 
 function planOf(topology: Topology): LabPlan {
-  return planLab(topology, initialState(topology.servers.length, topology.servers.map((s) => s.weight)));
+  return planLab(topology, initialClusterState(topology));
 }
 
 function planText(plan: LabPlan): string {

@@ -3,7 +3,7 @@ import t from 'tap';
 import { COMMANDS } from '../../src/shell/commands.js';
 import { complete } from '../../src/shell/completer.js';
 import { splitWords } from '../../src/shell/words.js';
-import { UsageError } from '../../src/lab/errors.js';
+import { UsageError } from '../../src/util/errors.js';
 
 const NODES = ['client', 'router', 'dispatcher', 's0', 's1', 's2', 's3'];
 const c = (line: string) => complete(line, COMMANDS, NODES);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { modulo } from '../../src/dispatch/modulo.js';
 import type { BenchProgress } from '../../src/lab/bench.js';
-import { UsageError } from '../../src/lab/errors.js';
+import { UsageError } from '../../src/util/errors.js';
 import { intToIp } from '../../src/net/ipv4.js';
 import { parseBenchFlags, SHELL_BENCH_DURATION } from '../../src/shell/bench-flags.js';
 import { historyFile, loadHistory, saveHistory } from '../../src/shell/history.js';

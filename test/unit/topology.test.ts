@@ -2,8 +2,8 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
-import { TopologyError, formatIssue } from '../../src/topology/errors.js';
-import { loadTopology, parseTopology } from '../../src/topology/load.js';
+import { TopologyError, formatIssue } from '../../src/topology-file/errors.js';
+import { loadTopology, parseTopology } from '../../src/topology-file/load.js';
 import { findInterface, type Topology } from '../../src/topology/types.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

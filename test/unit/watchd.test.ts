@@ -4,17 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { lossStep, parsePercent } from '../../src/lab/failures.js';
+import { parsePercent } from '../../src/lab/actions.js';
+import { lossStep } from '../../src/lab/failures.js';
 import type { LabState } from '../../src/lab/state.js';
-import { TopologyError } from '../../src/topology/errors.js';
-import { parseTopology } from '../../src/topology/load.js';
-import { dispatcherProbeSteps, proberConfig } from '../../src/watchd/config.js';
+import { TopologyError } from '../../src/topology-file/errors.js';
+import { parseTopology } from '../../src/topology-file/load.js';
+import { dispatcherProbeSteps } from '../../src/schemes/probe-routes.js';
+import { proberConfig } from '../../src/watchd/config.js';
 import { dispatcherFailover, serverChanges } from '../../src/watchd/decide.js';
 import { formatEvent, makeEvent } from '../../src/watchd/events.js';
 import { Monitor } from '../../src/watchd/monitor.js';
 import { parseRound, type ProbeRound } from '../../src/watchd/round.js';
 import { servedAgainAfter, type Change } from '../../src/watchd/served-probe.js';
-import { LineTail } from '../../src/watchd/tail.js';
+import { LineTail } from '../../src/util/line-tail.js';
 
 function topology(extra = '', scheme = 'routing') {
   return parseTopology(`name: unit\nscheme: ${scheme}\n${extra}`, 'unit.yaml');
@@ -206,12 +208,12 @@ t.test('state lock: concurrent read-change-write sequences do not lose each othe
   const saved = process.env.OLAB_STATE_DIR;
   process.env.OLAB_STATE_DIR = root;
   t.teardown(() => (saved === undefined ? delete process.env.OLAB_STATE_DIR : (process.env.OLAB_STATE_DIR = saved)));
-  const { claimLab, readState, updateState, writeState } = await import('../../src/lab/state.js');
+  const { claimLab, readState, updateLab, writeState } = await import('../../src/lab/state.js');
   await claimLab('unit');
   await writeState({ ...labState('', [0, 1, 2, 3]), loss: {} });
   await Promise.all(
     Array.from({ length: 20 }, (_, i) =>
-      updateState('unit', async (s) => {
+      updateLab('unit', async (s) => {
         await sleep(1);
         s.loss = { ...s.loss, [`n${i}`]: i };
       }),

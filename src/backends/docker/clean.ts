@@ -3,7 +3,8 @@ import type Docker from 'dockerode';
 import { BackendError } from '../backend.js';
 import { dockerClient, engineIsLocal, engineMessage, statusOf } from './client.js';
 import { removeNoTrack } from './host-notrack.js';
-import { checkLabName, LABEL_LAB, labFilter } from './names.js';
+import { checkLabName } from '../common/names.js';
+import { LABEL_LAB, labFilter } from './names.js';
 
 export interface DockerTeardownOptions {
   docker?: Docker;

@@ -8,26 +8,28 @@ import {
   type Backend,
   type ExecOptions,
   type ExecResult,
+  type FollowOptions,
   type LogChunk,
   type LabSpec,
   type ProcessRecord,
   type SpawnOptions,
 } from '../backend.js';
-import { validateSpec } from '../netns/netns-backend.js';
-import { mapLimit } from '../netns/run.js';
-import { labDir, projectRoot } from '../../lab/paths.js';
-import { ensureLabImage, imageExists } from '../../images/build.js';
-import { defaultImageTag } from '../../images/recipe.js';
+import { followHostLog, readHostLog } from '../common/host-log.js';
+import { mapLimit } from '../common/map-limit.js';
+import { checkIfName, checkLabName, checkNodeName } from '../common/names.js';
+import { validateSpec } from '../common/spec.js';
+import { projectRoot } from '../../util/paths.js';
 import { destroyDockerLab, labObjects, type DockerTeardownOptions } from './clean.js';
 import { dockerClient, engineIsLocal, engineMessage, statusOf } from './client.js';
 import { createNodeContainer, reviveNodeContainer } from './containers.js';
 import { execIn, followInContainer } from './exec.js';
-import { uploadRuntime } from './runtime-upload.js';
-import { readHostLog } from '../host-log.js';
 import { addNoTrack } from './host-notrack.js';
-import { checkIfName, checkLabName, checkNodeName, containerName } from './names.js';
+import { ensureLabImage, imageExists } from './image/build.js';
+import { defaultImageTag } from './image/recipe.js';
+import { containerName } from './names.js';
 import { checkAddresses, checkNoOverlap, createLabNetwork } from './networks.js';
 import { parseSpawnOutput, SPAWN_SCRIPT, STATUS_SCRIPT, STOP_SCRIPT } from './processes.js';
+import { uploadRuntime } from './runtime-upload.js';
 import { containerSysctls } from './sysctls.js';
 
 export { dockerGateway } from './networks.js';
@@ -40,8 +42,8 @@ export interface DockerBackendOptions {
   buildImage?: boolean;
   /**
    * Host folder bind-mounted read-write at the same path in every container: spawn() log folders must lie inside
-   * it, so logs land on the host. Default: the lab's state folder (labDir(lab)). Without host mounts (a remote
-   * engine) logs stay inside the containers, at the path the record names.
+   * it, so logs land on the host (the lab passes its state folder). Needed to create a lab with host mounts.
+   * Without host mounts (a remote engine) logs stay inside the containers, at the path the record names.
    */
   shareDir?: string;
   /**
@@ -81,8 +83,10 @@ export class DockerBackend implements Backend {
     return containerName(this.lab, node);
   }
 
+  /** The folder shared with the containers (host mounts only). */
   get shareDir(): string {
-    return resolve(this.options.shareDir ?? labDir(this.lab));
+    if (this.options.shareDir === undefined) throw new BackendError(`lab ${this.lab}: no shareDir given (the host folder for the containers' logs)`);
+    return resolve(this.options.shareDir);
   }
 
   async create(spec: LabSpec): Promise<void> {
@@ -133,10 +137,12 @@ export class DockerBackend implements Backend {
     if (argv.length === 0) throw new BackendError('spawn needs a command', node);
     if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new BackendError(`invalid process name "${name}"`, node);
     const logDir = resolve(options.logDir);
-    const rel = relative(this.shareDir, logDir);
     // with host mounts the log must be in the shared folder to reach the host; without, it stays in the container
-    if (this.hostMounts && (rel.startsWith('..') || isAbsolute(rel))) {
-      throw new BackendError(`log folder ${logDir} is not inside ${this.shareDir}, the folder shared with the containers`, node);
+    if (this.hostMounts) {
+      const rel = relative(this.shareDir, logDir);
+      if (rel.startsWith('..') || isAbsolute(rel)) {
+        throw new BackendError(`log folder ${logDir} is not inside ${this.shareDir}, the folder shared with the containers`, node);
+      }
     }
     const logFile = join(logDir, `${node}-${name}.log`);
     const r = await this.exec(node, ['sh', '-c', SPAWN_SCRIPT, 'sh', logFile, ...argv]);
@@ -173,10 +179,6 @@ export class DockerBackend implements Backend {
   }
 
   /** With host mounts, logs land in the shared folder on the host; without (a remote engine) they stay in the containers. */
-  get logsOnHost(): boolean {
-    return this.hostMounts;
-  }
-
   async readLog(node: string, file: string, offset: number): Promise<LogChunk | undefined> {
     if (this.hostMounts) return readHostLog(file, offset);
     // the size first, then the bytes from the offset on, in one exec
@@ -188,9 +190,14 @@ export class DockerBackend implements Backend {
     return { data, size };
   }
 
-  /** One long-running `tail -F` in the node, its output streamed back (its pid first, to end it by pid when stopped). */
-  async followLog(node: string, file: string, offset: number, onData: (data: Buffer) => void, onEnd?: () => void): Promise<() => Promise<void>> {
-    return followInContainer(this.docker, this.container(checkNodeName(node)), file, offset, onData, onEnd);
+  /**
+   * With host mounts, the host file (inotify and polling; it outlives a kill of the container). Without, one
+   * long-running `tail -F` in the node, its output streamed back (its pid first, to end it by pid when stopped);
+   * it ends, and says so through onEnd, when the container stops.
+   */
+  async followLog(node: string, file: string, offset: number, onData: (data: Buffer) => void, options: FollowOptions = {}): Promise<() => Promise<void>> {
+    if (this.hostMounts) return followHostLog(file, offset, onData, options.pollMs);
+    return followInContainer(this.docker, this.container(checkNodeName(node)), file, offset, onData, options.onEnd);
   }
 
   async setLink(node: string, ifname: string, up: boolean): Promise<void> {

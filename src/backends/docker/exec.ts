@@ -1,10 +1,9 @@
 // `docker exec` through the API: argv, stdin over a hijacked socket, demuxed stdout/stderr, exit code, timeout.
 import { PassThrough, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
-import type { ExecResult } from '../backend.js';
-
-/** Exit code when the timeout ended the command, as timeout(1) reports. */
-export const TIMEOUT_EXIT_CODE = 124;
+import { TIMEOUT_EXIT_CODE, type ExecResult } from '../backend.js';
+import { debugCommand, traced } from '../common/debug.js';
+import { nodeOfContainer } from './names.js';
 /** After the command has exited, how long a background child may keep the output stream open before we stop reading. */
 const EXIT_GRACE_MS = 500;
 /** How often to ask the engine whether the command has exited while its stream is still open. */
@@ -16,10 +15,15 @@ export interface ContainerExecOptions {
 }
 
 /**
- * Runs argv in a running container and waits for it. With a timeout, the command runs under coreutils
- * `timeout` inside the container (it signals the command's whole process group: TERM, then KILL 200 ms later).
+ * Runs argv in a running container and waits for it (traced under OLAB_DEBUG as the node's command). With a
+ * timeout, the command runs under coreutils `timeout` inside the container (it signals the command's whole
+ * process group: TERM, then KILL 200 ms later).
  */
-export async function execIn(docker: Docker, container: string, argv: string[], options: ContainerExecOptions = {}): Promise<ExecResult> {
+export function execIn(docker: Docker, container: string, argv: string[], options: ContainerExecOptions = {}): Promise<ExecResult> {
+  return traced(nodeOfContainer(container), argv, () => execUntraced(docker, container, argv, options));
+}
+
+async function execUntraced(docker: Docker, container: string, argv: string[], options: ContainerExecOptions): Promise<ExecResult> {
   const withStdin = options.input !== undefined;
   const timeoutS = options.timeoutMs !== undefined ? Math.max(options.timeoutMs, 1) / 1000 : undefined;
   const cmd = timeoutS !== undefined ? ['timeout', '-k', '0.2', String(timeoutS), ...argv] : argv;
@@ -104,7 +108,9 @@ export async function followInContainer(
   onEnd: () => void = () => {},
 ): Promise<() => Promise<void>> {
   const script = 'echo "$$"; exec tail -c +"$2" -F "$1" 2>/dev/null';
-  const exec = await docker.getContainer(container).exec({ Cmd: ['sh', '-c', script, 'sh', file, String(offset + 1)], AttachStdout: true, AttachStderr: true, Tty: false });
+  const argv = ['sh', '-c', script, 'sh', file, String(offset + 1)];
+  const t0 = performance.now();
+  const exec = await docker.getContainer(container).exec({ Cmd: argv, AttachStdout: true, AttachStderr: true, Tty: false });
   const raw = (await exec.start({ hijack: false, stdin: false })) as Duplex;
   const stdout = new PassThrough();
   let pid: string | undefined;
@@ -121,7 +127,10 @@ export async function followInContainer(
   let stopped = false;
   raw.on('error', () => {});
   // the container stopped (a killed node) or the engine went away: the caller may follow again
-  raw.once('close', () => stopped || onEnd());
+  raw.once('close', () => {
+    debugCommand(nodeOfContainer(container), argv, stopped ? 'stopped' : 'ended', performance.now() - t0);
+    if (!stopped) onEnd();
+  });
   docker.modem.demuxStream(raw, stdout, new PassThrough());
   return async () => {
     stopped = true;

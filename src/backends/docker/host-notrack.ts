@@ -8,7 +8,7 @@
 // bridge, commented "oneip-lab:<lab>". Docker's own FORWARD rules still accept the untracked packets
 // (`-i br -o br -j ACCEPT`, icc on). Only for a local engine, as root; elsewhere this is skipped and says why.
 import { readFile } from 'node:fs/promises';
-import { run } from '../netns/run.js';
+import { run } from '../common/run.js';
 
 export const COMMENT_PREFIX = 'oneip-lab:';
 

@@ -1,7 +1,5 @@
 // Names and labels of everything the Docker backend creates: olab-<lab>-<node> containers, olab-<lab>-<net> networks.
-import { checkLabName, checkNetworkName, checkNodeName } from '../netns/names.js';
-
-export { checkIfName, checkLabName, checkNetworkName, checkNodeName } from '../netns/names.js';
+import { checkLabName, checkNetworkName, checkNodeName } from '../common/names.js';
 
 /** The label every container and network of a lab carries: oneip-lab.name=<lab>. */
 export const LABEL_LAB = 'oneip-lab.name';
@@ -16,6 +14,11 @@ export const NAME_PREFIX = 'olab-';
 
 export function containerName(lab: string, node: string): string {
   return `${NAME_PREFIX}${checkLabName(lab)}-${checkNodeName(node)}`;
+}
+
+/** The node of a container name (olab-<lab>-<node> -> <node>; lab names hold no dash), for messages and traces. */
+export function nodeOfContainer(container: string): string {
+  return container.startsWith(NAME_PREFIX) ? container.split('-').slice(2).join('-') || container : container;
 }
 
 export function networkName(lab: string, network: string): string {

@@ -1,10 +1,6 @@
 // The script run in a container once its networks are connected: name interfaces as the spec says, cut every way out.
 import type { InterfaceSpec } from '../backend.js';
-
-/** Shell-quotes one word. */
-export function shq(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
+import { shq } from '../common/shell-quote.js';
 
 /**
  * Docker names interfaces eth0, eth1, ... in an order of its own; each one is found by the address Docker gave it

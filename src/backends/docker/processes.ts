@@ -1,5 +1,6 @@
 // Long-running processes inside containers, tracked by in-container pid and /proc start time (never by name).
 import type { ExecResult } from '../backend.js';
+import { parseStat, type ProcStat } from '../common/proc-stat.js';
 
 /**
  * argv: ['sh', '-c', SPAWN, 'sh', LOGFILE, ...command]. Starts the command in the background with its output
@@ -44,20 +45,6 @@ export const STOP_SCRIPT = [
   'n=0; while alive; do [ $n -ge 150 ] && exit 1; sleep 0.02; n=$((n+1)); done',
   'exit 0',
 ].join('\n');
-
-export interface ProcStat {
-  state: string;
-  startTime: string;
-}
-
-/** State (field 3) and start time (field 22) from a /proc/PID/stat line; null when it is not one. */
-export function parseStat(text: string): ProcStat | null {
-  const close = text.lastIndexOf(')');
-  if (close < 0) return null;
-  const rest = text.slice(close + 2).trim().split(' ');
-  if (rest.length < 20) return null;
-  return { state: rest[0]!, startTime: rest[19]! };
-}
 
 /** The pid and stat the spawn script printed; null when it printed something else. */
 export function parseSpawnOutput(r: ExecResult): { pid: number; stat: ProcStat | null } | null {

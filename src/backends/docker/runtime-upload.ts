@@ -3,8 +3,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type Docker from 'dockerode';
-import { projectRoot } from '../../lab/paths.js';
+import { projectRoot } from '../../util/paths.js';
 import { BackendError } from '../backend.js';
+import { debugCommand } from '../common/debug.js';
 
 /** Scripts that run inside nodes (servers, probes, the load generator, watchd's prober): the packages they import come along. */
 const NODE_SCRIPTS = ['load/main', 'server/http-server', 'server/probe', 'server/udp-burst', 'watchd/prober', 'watchd/served-probe', 'bench/udp-flood'];
@@ -47,14 +48,21 @@ export function runtimeArchive(): Promise<Buffer> {
   const rel = relative('/', root);
   const packages = packageClosure(root, packagesImported(join(root, 'dist', 'src'), NODE_SCRIPTS));
   const paths = [join(rel, 'dist'), join(rel, 'package.json'), ...packages.map((p) => join(rel, 'node_modules', p))];
+  const argv = ['tar', '-c', '--exclude=*.map', '-C', '/', ...paths];
+  const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const tar = spawn('tar', ['-c', '--exclude=*.map', '-C', '/', ...paths], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // not run(): the archive is binary, and large
+    const tar = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let err = '';
     tar.stdout.on('data', (b: Buffer) => out.push(b));
     tar.stderr.on('data', (b: Buffer) => (err += b.toString()));
     tar.on('error', (e) => reject(new BackendError(`tar of the runtime: ${e.message}`)));
-    tar.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new BackendError(`tar of the runtime exited ${code}: ${err.trim()}`))));
+    tar.on('close', (code) => {
+      debugCommand('host', argv, code ?? 'killed', performance.now() - t0);
+      if (code === 0) resolve(Buffer.concat(out));
+      else reject(new BackendError(`tar of the runtime exited ${code}: ${err.trim()}`));
+    });
   });
 }
 

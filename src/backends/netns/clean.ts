@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import { BackendError } from '../backend.js';
 import { labPrefix, NETNS_RUN_DIR, NS_PREFIX, parseNamespace } from './names.js';
-import { run } from './run.js';
+import { run } from '../common/run.js';
 
 export interface TeardownOptions {
   /** how long processes get after SIGTERM before SIGKILL (default 1000 ms) */

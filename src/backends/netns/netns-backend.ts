@@ -8,30 +8,23 @@ import {
   type Backend,
   type ExecOptions,
   type ExecResult,
+  type FollowOptions,
   type LogChunk,
   type LabSpec,
-  type NodeSpec,
   type ProcessRecord,
   type SpawnOptions,
 } from '../backend.js';
-import { readHostLog } from '../host-log.js';
+import { debugCommand, traced } from '../common/debug.js';
+import { followHostLog, readHostLog } from '../common/host-log.js';
+import { mapLimit } from '../common/map-limit.js';
+import { checkIfName, checkLabName } from '../common/names.js';
+import { readStat } from '../common/proc-stat.js';
+import { runOrThrow, runUntraced } from '../common/run.js';
+import { validateSpec } from '../common/spec.js';
 import { destroyNetnsLab, listLabNamespaces, type TeardownOptions } from './clean.js';
-import {
-  bridgeName,
-  checkIfName,
-  checkLabName,
-  checkNetworkName,
-  checkNodeName,
-  NETNS_RUN_DIR,
-  nodeNamespace,
-  switchNamespace,
-  switchPortName,
-} from './names.js';
-import { mapLimit, run, runOrThrow } from './run.js';
-
-const CIDR_RE = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/([0-9]|[12]\d|3[0-2])$/;
-const SYSCTL_KEY_RE = /^[a-z0-9_]+([./][A-Za-z0-9_-]+)+$/;
-const SYSCTL_VALUE_RE = /^[^'\n\\]*$/;
+import { NETNS_RUN_DIR, nodeNamespace, switchNamespace } from './names.js';
+import { isAlive, signal, waitGone } from './processes.js';
+import { nodeScript, switchScript } from './scripts.js';
 
 export interface NetnsBackendOptions {
   /** parallel node set-up commands (default: 4 per CPU) */
@@ -75,7 +68,8 @@ export class NetnsBackend implements Backend {
   async exec(node: string, argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
     const ns = await this.existingNamespace(node);
     if (argv.length === 0) throw new BackendError('exec needs a command', node);
-    return run('ip', ['netns', 'exec', ns, ...argv], options);
+    // traced as the node's command (the `ip netns exec` around it is how, not what)
+    return traced(node, argv, () => runUntraced('ip', ['netns', 'exec', ns, ...argv], options));
   }
 
   async spawn(node: string, name: string, argv: string[], options: SpawnOptions): Promise<ProcessRecord> {
@@ -85,6 +79,7 @@ export class NetnsBackend implements Backend {
     await fs.mkdir(options.logDir, { recursive: true });
     const logFile = join(options.logDir, `${node}-${name}.log`);
     const fd = openSync(logFile, 'a');
+    const t0 = performance.now();
     let pid: number;
     try {
       // `ip netns exec` execs the command in place, so the child's pid is the command's pid
@@ -97,6 +92,7 @@ export class NetnsBackend implements Backend {
     } finally {
       closeSync(fd);
     }
+    debugCommand(node, argv, `started, pid ${pid}`, performance.now() - t0);
     const stat = await readStat(pid);
     if (!stat || stat.state === 'Z') {
       const log = await fs.readFile(logFile, 'utf8').catch(() => '');
@@ -112,18 +108,21 @@ export class NetnsBackend implements Backend {
   async stop(record: ProcessRecord, timeoutMs = 5000): Promise<void> {
     if (!(await isAlive(record.pid, record.startTime))) return;
     signal(record.pid, 'SIGTERM');
-    if (await waitGone(record, timeoutMs)) return;
+    if (await waitGone(record.pid, record.startTime, timeoutMs)) return;
     if (await isAlive(record.pid, record.startTime)) signal(record.pid, 'SIGKILL');
-    if (!(await waitGone(record, 3000))) {
+    if (!(await waitGone(record.pid, record.startTime, 3000))) {
       throw new BackendError(`process ${record.name} (pid ${record.pid}) survived SIGKILL`, record.node);
     }
   }
 
-  readonly logsOnHost = true;
-
   /** Logs of spawned processes are host files (a namespace shares the host's filesystem). */
   readLog(_node: string, file: string, offset: number): Promise<LogChunk | undefined> {
     return readHostLog(file, offset);
+  }
+
+  /** Follows the host file (inotify, and polling); it outlives a kill of the node, so it never ends by itself. */
+  followLog(_node: string, file: string, offset: number, onData: (data: Buffer) => void, options: FollowOptions = {}): Promise<() => Promise<void>> {
+    return followHostLog(file, offset, onData, options.pollMs);
   }
 
   async setLink(node: string, ifname: string, up: boolean): Promise<void> {
@@ -142,7 +141,7 @@ export class NetnsBackend implements Backend {
     const pids = r.stdout.split('\n').map(Number).filter((p) => Number.isInteger(p) && p > 0 && p !== process.pid);
     const stats = await Promise.all(pids.map(async (pid) => ({ pid, startTime: (await readStat(pid))?.startTime ?? '' })));
     for (const { pid } of stats) signal(pid, 'SIGKILL');
-    for (const s of stats) await waitGone({ node, name: 'killed', pid: s.pid, startTime: s.startTime, argv: [], logFile: '' }, 3000);
+    for (const s of stats) await waitGone(s.pid, s.startTime, 3000);
     await this.setAllLinks(node, false);
   }
 
@@ -166,130 +165,5 @@ export class NetnsBackend implements Backend {
       throw new BackendError(`no such node in lab ${this.lab} (namespace ${ns} is missing)`, node);
     }
     return ns;
-  }
-}
-
-/** Checks names, references and values before anything is created. */
-export function validateSpec(lab: string, spec: LabSpec): void {
-  if (spec.lab !== lab) throw new BackendError(`spec is for lab "${spec.lab}", backend is for lab "${lab}"`);
-  const networks = new Set<string>();
-  for (const net of spec.networks) {
-    checkNetworkName(net.name);
-    if (networks.has(net.name)) throw new BackendError(`network ${net.name} is defined twice`);
-    if (!CIDR_RE.test(net.subnet)) throw new BackendError(`network ${net.name}: subnet "${net.subnet}" is not a.b.c.d/len`);
-    networks.add(net.name);
-  }
-  const nodes = new Set<string>();
-  for (const node of spec.nodes) {
-    checkNodeName(node.name);
-    if (nodes.has(node.name)) throw new BackendError(`node ${node.name} is defined twice`);
-    nodes.add(node.name);
-    const ifnames = new Set<string>();
-    const nets = new Set<string>();
-    for (const itf of node.interfaces) {
-      checkIfName(itf.name);
-      if (ifnames.has(itf.name)) throw new BackendError(`interface ${itf.name} is defined twice`, node.name);
-      if (!networks.has(itf.network)) throw new BackendError(`interface ${itf.name}: unknown network ${itf.network}`, node.name);
-      if (nets.has(itf.network)) {
-        throw new BackendError(`two interfaces on network ${itf.network} (one per network per node)`, node.name);
-      }
-      if (!CIDR_RE.test(itf.address)) {
-        throw new BackendError(`interface ${itf.name}: address "${itf.address}" is not a.b.c.d/len`, node.name);
-      }
-      ifnames.add(itf.name);
-      nets.add(itf.network);
-    }
-    for (const [key, value] of Object.entries(node.sysctls)) {
-      if (!SYSCTL_KEY_RE.test(key) || key.includes('..')) throw new BackendError(`invalid sysctl name "${key}"`, node.name);
-      if (!SYSCTL_VALUE_RE.test(value)) throw new BackendError(`invalid value for sysctl ${key}: "${value}"`, node.name);
-    }
-  }
-}
-
-/** /proc/sys path of a sysctl: dots separate levels unless the key already uses slashes. */
-export function sysctlPath(key: string): string {
-  return `/proc/sys/${key.includes('/') ? key : key.replace(/\./g, '/')}`;
-}
-
-function writeSysctl(key: string, value: string): string {
-  return `printf '%s\\n' '${value}' > ${sysctlPath(key)} || { echo 'sysctl ${key}=${value} failed' >&2; exit 1; }`;
-}
-
-const IPV6_OFF = [
-  writeSysctl('net.ipv6.conf.all.disable_ipv6', '1'),
-  writeSysctl('net.ipv6.conf.default.disable_ipv6', '1'),
-];
-
-function ipBatch(lines: string[]): string {
-  return lines.length === 0 ? '' : `ip -batch - <<'EOF'\n${lines.join('\n')}\nEOF`;
-}
-
-/** Run in the switch namespace: bridges, then each node's veth (node end created in the node's namespace). */
-export function switchScript(lab: string, spec: LabSpec): string {
-  const lines: string[] = [];
-  for (const net of spec.networks) {
-    lines.push(`link add ${bridgeName(net.name)} type bridge mcast_snooping 0`, `link set ${bridgeName(net.name)} up`);
-  }
-  for (const node of spec.nodes) {
-    for (const itf of node.interfaces) {
-      const port = switchPortName(node.name, itf.network);
-      lines.push(
-        `link add ${port} type veth peer name ${itf.name} netns ${nodeNamespace(lab, node.name)}`,
-        `link set ${port} master ${bridgeName(itf.network)} up`,
-      );
-    }
-  }
-  const noBridgeFilter = ['iptables', 'ip6tables', 'arptables'].map(
-    (t) => `if [ -w /proc/sys/net/bridge/bridge-nf-call-${t} ]; then echo 0 > /proc/sys/net/bridge/bridge-nf-call-${t}; fi`,
-  );
-  return ['set -e', ...IPV6_OFF, ...noBridgeFilter, ipBatch(lines)].join('\n');
-}
-
-/** Run in a node's namespace once its interfaces exist: IPv6 off, sysctls (while links are down), addresses, links up. */
-export function nodeScript(node: NodeSpec): string {
-  const lines = ['link set lo up'];
-  for (const itf of node.interfaces) lines.push(`addr add ${itf.address} dev ${itf.name}`);
-  for (const itf of node.interfaces) lines.push(`link set ${itf.name} up`);
-  const sysctls = Object.entries(node.sysctls).map(([k, v]) => writeSysctl(k, v));
-  return ['set -e', ...IPV6_OFF, ...sysctls, ipBatch(lines)].join('\n');
-}
-
-interface ProcStat {
-  state: string;
-  startTime: string;
-}
-
-/** State (field 3) and start time (field 22) from /proc/PID/stat; null when the pid does not exist. */
-export async function readStat(pid: number): Promise<ProcStat | null> {
-  let text: string;
-  try {
-    text = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return null;
-  }
-  // the command name (field 2) may hold spaces and parentheses: fields 3.. follow the last ')'
-  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: rest[0] ?? '', startTime: rest[19] ?? '' };
-}
-
-async function isAlive(pid: number, startTime: string): Promise<boolean> {
-  const st = await readStat(pid);
-  return st !== null && st.startTime === startTime && st.state !== 'Z' && st.state !== 'X';
-}
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // already gone
-  }
-}
-
-async function waitGone(record: ProcessRecord, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (!(await isAlive(record.pid, record.startTime))) return true;
-    if (Date.now() >= deadline) return false;
-    await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -5,8 +5,8 @@ import type { Command } from 'commander';
 import { BackendError } from '../../backends/backend.js';
 import { ComposeError } from '../../compose/sysctls.js';
 import { COMPOSE_IMAGE, renderCompose } from '../../compose/render.js';
-import { LabError, UsageError } from '../../lab/errors.js';
-import { projectRoot } from '../../lab/paths.js';
+import { LabError, UsageError } from '../../util/errors.js';
+import { projectRoot } from '../../util/paths.js';
 import { topologyFrom } from '../topology-arg.js';
 
 /** The topology file as the generated header names it: relative to the project when inside it (stable across checkouts). */

@@ -3,18 +3,22 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { runBench } from '../../lab/bench.js';
 import { downLab } from '../../lab/down.js';
-import { UsageError } from '../../lab/errors.js';
-import { projectRoot } from '../../lab/paths.js';
+import { UsageError } from '../../util/errors.js';
+import { projectRoot } from '../../util/paths.js';
 import { upLab, SERVER_PORT } from '../../lab/up.js';
 import { parseScenario } from '../../scenario/load.js';
 import { runScenarioOn } from '../../scenario/run.js';
-import { loadTopology } from '../../topology/load.js';
-import { table } from '../output.js';
+import { loadTopology } from '../../topology-file/load.js';
+import { table } from '../../present/output.js';
 import { progress } from '../spinner.js';
-import { printBench } from './bench.js';
+import { printBench } from '../../present/bench.js';
 import { phaseTable } from './run.js';
-import { printStatus } from './status.js';
+import { printStatus } from '../../present/status.js';
 import type { RunningLab } from '../../lab/running-lab.js';
+import { scheme as schemeNamed, type SchemeName } from '../../schemes/registry.js';
+
+/** The paper's two schemes, each with its shipped topology (topologies/NAME.yaml). */
+const DEMO_SCHEMES: SchemeName[] = ['routing', 'broadcast'];
 
 async function showReachability(lab: RunningLab): Promise<void> {
   const t = lab.state.topology;
@@ -24,7 +28,7 @@ async function showReachability(lab: RunningLab): Promise<void> {
 }
 
 /** The failure part: s1 killed under load, then revived, as a scenario whose assertions are printed. */
-function failureScenario(scheme: 'routing' | 'broadcast', seconds: number) {
+function failureScenario(scheme: SchemeName, seconds: number) {
   const at = (f: number): string => `${(seconds * f).toFixed(1)}s`;
   const text = `topology: ../topologies/${scheme}.yaml
 load: {duration: ${seconds}s, rate: 500, mode: close, clients: 1000}
@@ -42,7 +46,7 @@ assert:
   return parseScenario(text, join(projectRoot(), 'scenarios', `demo-${scheme}.yaml`));
 }
 
-async function demoFailure(lab: RunningLab, scheme: 'routing' | 'broadcast', seconds: number): Promise<void> {
+async function demoFailure(lab: RunningLab, scheme: SchemeName, seconds: number): Promise<void> {
   const s = failureScenario(scheme, seconds);
   const [kill, revive] = s.timeline;
   console.log(`\nA server failure under load (paper 6.3): 500 req/s for ${seconds} s; s1 killed at ${kill!.atMs / 1000} s, revived at ${revive!.atMs / 1000} s; watchd changes the function both times.`);
@@ -58,14 +62,14 @@ async function demoFailure(lab: RunningLab, scheme: 'routing' | 'broadcast', sec
   if (!r.passed) process.exitCode = 1;
 }
 
-async function demoScheme(scheme: 'routing' | 'broadcast', name: string, duration: string, failureSeconds: number): Promise<void> {
+async function demoScheme(scheme: SchemeName, labName: string, duration: string, failureSeconds: number): Promise<void> {
   const file = resolve(projectRoot(), 'topologies', `${scheme}.yaml`);
   const t = loadTopology(file);
   const spin = progress(`demo: bringing up the ${scheme} cluster`);
-  const lab = await upLab(t, file, { name, onStep: spin.step });
+  const lab = await upLab(t, file, { name: labName, onStep: spin.step });
   spin.succeed(`demo: ${scheme} cluster is up`);
   try {
-    console.log(`\n=== ${scheme}-based dispatching (paper section ${scheme === 'routing' ? 4 : 5}) ===`);
+    console.log(`\n=== ${schemeNamed(scheme).title} ===`);
     printStatus(lab.state);
     await showReachability(lab);
     const bench = progress(`demo: ${duration} of HTTP load through the ghost ${t.ghost}`);
@@ -75,8 +79,8 @@ async function demoScheme(scheme: 'routing' | 'broadcast', name: string, duratio
     printBench(r);
     if (failureSeconds > 0) await demoFailure(lab, scheme, failureSeconds);
   } finally {
-    await downLab(name);
-    console.log(`lab "${name}" removed`);
+    await downLab(labName);
+    console.log(`lab "${labName}" removed`);
   }
 }
 
@@ -90,6 +94,6 @@ export function registerDemo(program: Command): void {
     .action(async (opts: { name: string; duration: string; failure: string }) => {
       const seconds = Number(opts.failure);
       if (!/^\d+$/.test(opts.failure) || (seconds > 0 && seconds < 3) || seconds > 600) throw new UsageError(`--failure must be 0 or a whole number of seconds from 3 to 600, got "${opts.failure}"`);
-      for (const scheme of ['routing', 'broadcast'] as const) await demoScheme(scheme, opts.name, opts.duration, seconds);
+      for (const scheme of DEMO_SCHEMES) await demoScheme(scheme, opts.name, opts.duration, seconds);
     });
 }

@@ -1,7 +1,7 @@
 // `lab doctor`: prints each check with ok/missing and how to fix it; exit 1 when a required one fails.
 import type { Command } from 'commander';
 import { runDoctor } from '../../lab/doctor.js';
-import { table } from '../output.js';
+import { table } from '../../present/output.js';
 
 export function registerDoctor(program: Command): void {
   program

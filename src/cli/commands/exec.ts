@@ -1,7 +1,7 @@
 // `lab exec NODE -- CMD...`: run a command inside a lab node, passing its output and exit code through.
 import type { Command } from 'commander';
 import { RunningLab } from '../../lab/running-lab.js';
-import { UsageError } from '../../lab/errors.js';
+import { UsageError } from '../../util/errors.js';
 
 export function registerExec(program: Command): void {
   program

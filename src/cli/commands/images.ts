@@ -1,10 +1,10 @@
 // `lab images`: the Docker node image: list what the engine has, build this checkout's recipe (offline with mmdebstrap).
 import type { Command } from 'commander';
 import { dockerAvailable } from '../../backends/docker/engine.js';
-import { ensureLabImage, listLabImages, type BuildMethod } from '../../images/build.js';
-import { loadRecipe } from '../../images/recipe.js';
-import { UsageError, LabError } from '../../lab/errors.js';
-import { table } from '../output.js';
+import { ensureLabImage, listLabImages, type BuildMethod } from '../../backends/docker/image/build.js';
+import { loadRecipe } from '../../backends/docker/image/recipe.js';
+import { UsageError, LabError } from '../../util/errors.js';
+import { table } from '../../present/output.js';
 import { progress } from '../spinner.js';
 
 const METHODS: BuildMethod[] = ['auto', 'mmdebstrap', 'dockerfile'];

@@ -6,10 +6,10 @@ import { checkLabName, findLab } from '../../lab/state.js';
 import type { RunningLab } from '../../lab/running-lab.js';
 import { upLab } from '../../lab/up.js';
 import { BACKENDS, type BackendChoice } from '../../topology/types.js';
-import { UsageError } from '../../lab/errors.js';
+import { UsageError } from '../../util/errors.js';
 import { progress } from '../spinner.js';
 import { topologyFrom } from '../topology-arg.js';
-import { printStatus } from './status.js';
+import { printStatus } from '../../present/status.js';
 
 function backendOption(value: string | undefined): BackendChoice | undefined {
   if (value === undefined) return undefined;

@@ -2,13 +2,13 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { readHostLog } from '../../backends/host-log.js';
-import { UsageError } from '../../lab/errors.js';
+import { UsageError } from '../../util/errors.js';
+import { followLog } from '../../lab/log-follow.js';
 import { logDir } from '../../lab/paths.js';
 import { RunningLab } from '../../lab/running-lab.js';
 import { findLab, type LabState } from '../../lab/state.js';
+import { LineTail } from '../../util/line-tail.js';
 import { eventsFile, formatEvent, readEvents, type WatchdEvent } from '../../watchd/events.js';
-import { LineTail, type LogReader } from '../../watchd/tail.js';
 
 interface LogsOptions {
   name?: string;
@@ -27,11 +27,16 @@ function showEvent(e: WatchdEvent, json: boolean): void {
   console.log(json ? JSON.stringify(e) : formatEvent(e));
 }
 
-/** Prints new lines of a log until the process is interrupted. */
-async function follow(file: string | LogReader, from: number, print: (line: string) => void): Promise<void> {
+function interrupted(): Promise<void> {
+  return new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+}
+
+/** Prints new lines of a host file until the process is interrupted. */
+async function follow(file: string, from: number, print: (line: string) => void): Promise<void> {
   const tail = new LineTail(file, from, (lines) => lines.forEach(print));
   tail.start(100);
-  await new Promise<void>((resolve) => process.once('SIGINT', () => (tail.stop(), resolve())));
+  await interrupted();
+  tail.stop();
 }
 
 async function watchdLogs(state: LabState, opts: LogsOptions): Promise<void> {
@@ -45,47 +50,52 @@ async function watchdLogs(state: LabState, opts: LogsOptions): Promise<void> {
   }
 }
 
-/** `<node>-*.log` of the lab (or one file, `<node>-<process>`). */
-async function nodeLogFiles(state: LabState, source: string): Promise<string[]> {
+/** One log of a node's process: what to call it, and where it is (read through the backend). */
+interface NodeLog {
+  name: string;
+  node: string;
+  file: string;
+}
+
+/**
+ * The logs of `source` (a node, or NODE-PROCESS): the files in the lab's log folder on the host (`<node>-*.log`,
+ * there when the backend's logs are host files, also of processes no longer recorded), and the recorded
+ * processes' logs wherever they are (inside the nodes, with a remote engine).
+ */
+async function nodeLogSources(state: LabState, source: string): Promise<NodeLog[]> {
   const dir = logDir(state.name);
   const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f === `${source}.log` || f.startsWith(`${source}-`)).sort();
-  if (files.length === 0) {
+  // node names hold no dash: a log file's node is the part before the first one
+  const inFolder = files.map((f) => ({ name: join(dir, f), node: f.replace(/\.log$/, '').split('-')[0]!, file: join(dir, f) }));
+  const seen = new Set(inFolder.map((l) => l.file));
+  const recorded = state.processes
+    .filter((p) => (p.node === source || `${p.node}-${p.name}` === source) && !seen.has(p.logFile))
+    .map((p) => ({ name: `${p.node}:${p.logFile}`, node: p.node, file: p.logFile }));
+  const logs = [...inFolder, ...recorded];
+  if (logs.length === 0) {
     const nodes = state.topology.nodes.map((n) => n.name).join(', ');
     throw new UsageError(`logs: no log of "${source}" in lab "${state.name}" (give watchd, a node: ${nodes}, or NODE-PROCESS)`);
   }
-  return files.map((f) => join(dir, f));
-}
-
-/** One log of a node's process: its name and a reader (a host file, or a file inside the node). */
-interface NodeLog {
-  name: string;
-  read: LogReader;
-}
-
-/** The logs of `source`: host files in the lab's log folder, or (a remote engine) the recorded processes' logs read through the backend. */
-async function nodeLogSources(state: LabState, source: string): Promise<NodeLog[]> {
-  const lab = new RunningLab(state);
-  if (lab.backend.logsOnHost) {
-    return (await nodeLogFiles(state, source)).map((file) => ({ name: file, read: (o: number) => readHostLog(file, o) }));
-  }
-  const mine = state.processes.filter((p) => p.node === source || `${p.node}-${p.name}` === source);
-  if (mine.length === 0) throw new UsageError(`logs: no process of "${source}" in lab "${state.name}" (give watchd, a node, or NODE-PROCESS)`);
-  return mine.map((p) => ({ name: `${p.node}:${p.logFile}`, read: (o: number) => lab.backend.readLog(p.node, p.logFile, o) }));
+  return logs;
 }
 
 async function nodeLogs(state: LabState, source: string, opts: LogsOptions): Promise<void> {
   const logs = await nodeLogSources(state, source);
+  const { backend } = new RunningLab(state);
   let end = 0;
   for (const log of logs) {
     if (logs.length > 1) console.log(`==> ${log.name} <==`);
-    const chunk = await log.read(0);
+    const chunk = await backend.readLog(log.node, log.file, 0);
     end = chunk?.size ?? 0;
     const lines = (chunk?.data.toString('utf8') ?? '').split('\n').filter(Boolean);
     for (const line of lastN(lines, opts.lines)) console.log(line);
   }
   if (opts.follow) {
     if (logs.length > 1) throw new UsageError('logs: --follow takes one log: give NODE-PROCESS (e.g. s0-http)');
-    await follow(logs[0]!.read, end, (line) => console.log(line));
+    const log = logs[0]!;
+    const tail = await followLog(backend, log.node, log.file, end, (lines) => lines.forEach((line) => console.log(line)), 100);
+    await interrupted();
+    await tail.stop();
   }
 }
 

@@ -1,11 +1,11 @@
 // `lab plan -t FILE`: print every node's commands (sysctls, ip, nft, iptables) without creating anything.
 import type { Command } from 'commander';
-import { initialState } from '../../dispatch/types.js';
 import { renderNodePlan } from '../../plan/types.js';
+import { initialClusterState } from '../../schemes/cluster-state.js';
 import { planLab } from '../../schemes/plan-lab.js';
-import { printJson } from '../output.js';
+import { printJson } from '../../present/output.js';
 import { topologyFrom } from '../topology-arg.js';
-import { UsageError } from '../../lab/errors.js';
+import { UsageError } from '../../util/errors.js';
 
 export function registerPlan(program: Command): void {
   program
@@ -16,7 +16,7 @@ export function registerPlan(program: Command): void {
     .option('--json', 'machine-readable output')
     .action((opts: { topology?: string; node?: string; json?: boolean }) => {
       const t = topologyFrom(opts.topology);
-      const plan = planLab(t, initialState(t.servers.length, t.servers.map((s) => s.weight)));
+      const plan = planLab(t, initialClusterState(t));
       const nodes = opts.node ? plan.nodes.filter((n) => n.node === opts.node) : plan.nodes;
       if (nodes.length === 0) throw new UsageError(`--node: the topology has no node "${opts.node}" (nodes: ${plan.nodes.map((n) => n.node).join(', ')})`);
       if (opts.json) return printJson({ ...plan, nodes });

@@ -1,12 +1,12 @@
 // `lab shell`: a Mininet-style prompt on a running lab, or (with -t FILE) on a lab it brings up and takes down on exit, like `mn`.
 import type { Command } from 'commander';
 import { downLab } from '../../lab/down.js';
-import { UsageError } from '../../lab/errors.js';
+import { UsageError } from '../../util/errors.js';
 import { RunningLab } from '../../lab/running-lab.js';
 import { historyFile } from '../../shell/history.js';
 import { runShell } from '../../shell/repl.js';
 import { upFromFile, type UpFlags } from './lifecycle.js';
-import { printStatus } from './status.js';
+import { printStatus } from '../../present/status.js';
 
 /** Takes the lab the shell brought up down again, saying so. */
 async function takeDown(name: string): Promise<void> {

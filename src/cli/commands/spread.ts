@@ -1,6 +1,6 @@
 // `lab spread on|off`: lets wrk, ab or curl in the client reach every server, by giving each connection a random population address.
 import type { Command } from 'commander';
-import { UsageError } from '../../lab/errors.js';
+import { UsageError } from '../../util/errors.js';
 import { RunningLab } from '../../lab/running-lab.js';
 import { spreadStep, unspreadStep } from '../../lab/spread.js';
 

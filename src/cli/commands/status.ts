@@ -1,69 +1,9 @@
 // `lab status`: the lab's scheme, backend, ghost and every node with its role and addresses.
 import type { Command } from 'commander';
-import type { LabState } from '../../lab/state.js';
 import { findLab } from '../../lab/state.js';
-import { interfaceCidr } from '../../topology/types.js';
-import { formatEvent } from '../../watchd/events.js';
-import { watchdStatus, type WatchdStatus } from '../../watchd/control.js';
-import { printJson, table } from '../output.js';
-
-export interface StatusJson {
-  name: string;
-  scheme: string;
-  backend: string;
-  phase: string;
-  ghost: string;
-  dispatch: { function: string; alive: string[] };
-  nodes: { name: string; role: string; addresses: string[] }[];
-  /** injected failures: node -> killed | stopped | link-down | loss N% */
-  failures?: Record<string, string>;
-  /** `lab status` only: the failure detector */
-  watchd?: WatchdStatus;
-}
-
-/** Injected failures and losses, node -> what. */
-function failures(state: LabState): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [node, f] of Object.entries(state.failures ?? {})) out[node] = f.kind;
-  for (const [node, p] of Object.entries(state.loss ?? {})) out[node] = out[node] ? `${out[node]}, loss ${p}%` : `loss ${p}%`;
-  return out;
-}
-
-export function statusJson(state: LabState): StatusJson {
-  const t = state.topology;
-  return {
-    name: state.name,
-    scheme: t.scheme,
-    backend: state.backend,
-    phase: state.phase,
-    ghost: t.ghost,
-    dispatch: { function: t.dispatch.function, alive: state.alive.map((k) => t.servers[k]!.name) },
-    nodes: t.nodes.map((n) => ({
-      name: n.name,
-      role: n.role,
-      addresses: [...n.interfaces.map(interfaceCidr), ...(n.role === 'server' ? [`${t.ghost}/32`] : [])],
-    })),
-    failures: failures(state),
-  };
-}
-
-/** The watchd part of `lab status`: state, configuration, what it changed, its last events. */
-export function printWatchd(w: WatchdStatus): void {
-  if (!w.enabled && !w.pid) return void console.log('watchd: off (watchd.enabled: false in the topology)');
-  const state = w.running ? `running (pid ${w.pid})` : 'NOT running';
-  const active = w.active_dispatcher ? `; active dispatcher: ${w.active_dispatcher}` : '';
-  const down = w.down.length > 0 ? `; took out: ${w.down.join(' ')}` : '';
-  console.log(`watchd: ${state}, a probe round every ${w.interval_ms} ms, ${w.misses} misses to fail${down}${active}`);
-  for (const e of w.last_events) console.log(`  ${formatEvent(e)}`);
-}
-
-export function printStatus(state: LabState): void {
-  const s = statusJson(state);
-  console.log(`lab ${s.name}: ${s.scheme} scheme, ${s.backend} backend, ghost ${s.ghost}, dispatch ${s.dispatch.function} (alive: ${s.dispatch.alive.join(' ')})`);
-  console.log(table(['node', 'role', 'addresses'], s.nodes.map((n) => [n.name, n.role, n.addresses.join(' ')])));
-  const failed = Object.entries(s.failures ?? {});
-  if (failed.length > 0) console.log(`injected failures: ${failed.map(([n, f]) => `${n} ${f}`).join(', ')}`);
-}
+import { watchdStatus } from '../../watchd/control.js';
+import { printJson } from '../../present/output.js';
+import { printStatus, printWatchd, statusJson } from '../../present/status.js';
 
 export function registerStatus(program: Command): void {
   program

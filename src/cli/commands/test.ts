@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { projectRoot } from '../../lab/paths.js';
+import { projectRoot } from '../../util/paths.js';
 
 /** Counts from tap's closing "# { total: 7, pass: 4, fail: 3, skip: 1 }" line. */
 export function tapTotals(output: string): { pass: number; fail: number; skip: number } | undefined {

@@ -1,39 +1,31 @@
 // Compiles the bucket-table dispatch function into nftables rulesets (jhash of the client address into M buckets).
-import { bucketOwners, JHASH_SEED } from '../../dispatch/table.js';
-import type { DispatchState } from '../../dispatch/types.js';
+import { atomicTable } from '../../plan/nft.js';
+import { bucketOwners, nftJhashExpression } from '../table.js';
+import type { DispatchState } from '../types.js';
 
 export const DISPATCH_TABLE = 'oneip_dispatch';
 export const FILTER_TABLE = 'oneip_filter';
 
-function hashExpr(buckets: number): string {
-  return `jhash ip saddr mod ${buckets} seed 0x${JHASH_SEED.toString(16)}`;
-}
-
-/** Replaces a whole table in one nft transaction: create (so delete cannot fail), delete, define. */
-export function atomicTable(name: string, body: string[]): string {
-  return [`table ip ${name}`, `delete table ip ${name}`, `table ip ${name} {`, ...body, '}', ''].join('\n');
-}
-
 /** Dispatcher (routing scheme): mark = 1 + owner of the packet's bucket; a counter per server. */
-export function tableMarkRuleset(ghost: string, state: DispatchState, buckets: number, names: string[]): string {
+export function tableMarkRuleset(ghost: string, state: DispatchState, buckets: number, seed: number, names: string[]): string {
   const owners = bucketOwners(state, buckets);
   const map = owners.map((owner, b) => `${b} : ${owner + 1}`).join(', ');
   const counters = state.alive.map((k) => `    ip daddr ${ghost} meta mark ${k + 1} counter comment "to ${names[k]}"`);
   return atomicTable(DISPATCH_TABLE, [
     '  chain prerouting {',
     '    type filter hook prerouting priority mangle; policy accept;',
-    `    ip daddr ${ghost} meta mark set ${hashExpr(buckets)} map { ${map} }`,
+    `    ip daddr ${ghost} meta mark set ${nftJhashExpression(buckets, seed)} map { ${map} }`,
     ...counters,
     '  }',
   ]);
 }
 
 /** Server k (broadcast scheme): accept ghost packets of its own buckets, drop the rest, at raw priority (before conntrack). */
-export function tableFilterRuleset(ghost: string, state: DispatchState, buckets: number, k: number, name: string): string {
+export function tableFilterRuleset(ghost: string, state: DispatchState, buckets: number, seed: number, k: number, name: string): string {
   const mine = bucketOwners(state, buckets)
     .map((owner, b) => (owner === k ? b : -1))
     .filter((b) => b >= 0);
-  const accept = mine.length > 0 ? [`    ip daddr ${ghost} ${hashExpr(buckets)} { ${mine.join(', ')} } counter accept comment "accept: hash names ${name}"`] : [];
+  const accept = mine.length > 0 ? [`    ip daddr ${ghost} ${nftJhashExpression(buckets, seed)} { ${mine.join(', ')} } counter accept comment "accept: hash names ${name}"`] : [];
   return atomicTable(FILTER_TABLE, [
     '  chain prerouting {',
     '    type filter hook prerouting priority raw; policy accept;',

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from '../lab/paths.js';
+import { projectRoot } from '../../../util/paths.js';
 
 /** Bump when the build steps change in a way the inputs below do not show. */
 export const RECIPE_VERSION = 1;

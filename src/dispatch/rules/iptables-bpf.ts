@@ -1,6 +1,6 @@
 // Compiles the modulo dispatch function into iptables-restore tables that use the xt_bpf match.
-import { compileModuloMatch, toXtBpfBytecode } from '../../dispatch/bpf.js';
-import type { DispatchState } from '../../dispatch/types.js';
+import { compileModuloMatch, toXtBpfBytecode } from '../bpf.js';
+import type { DispatchState } from '../types.js';
 
 export const DISPATCH_CHAIN = 'ONEIP-DISPATCH';
 export const FILTER_CHAIN = 'ONEIP-FILTER';

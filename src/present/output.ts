@@ -1,4 +1,4 @@
-// Printing helpers for commands: tables with cli-table3, JSON on stdout.
+// Printing helpers shared by the command line, the shell and the benchmarks: tables with cli-table3, JSON on stdout.
 import Table from 'cli-table3';
 
 export function table(head: string[], rows: (string | number)[][]): string {

@@ -1,9 +1,11 @@
 // Zod schema of a topology file as written: strict objects, clear messages, simple defaults filled in.
 import { z } from 'zod';
 import { isIpv4, parseCidr } from '../net/ipv4.js';
-import { BACKENDS, DISPATCH_FUNCTIONS, SCHEMES } from './types.js';
+import { DISPATCH_FUNCTION_NAMES, type DispatchFunctionName } from '../dispatch/registry.js';
+import { SCHEME_NAMES } from '../schemes/registry.js';
+import { BACKENDS } from '../topology/types.js';
+import { LAB_NAME, LAB_NAME_RULE } from '../util/lab-name.js';
 
-export const NAME_PATTERN = /^[a-z][a-z0-9]{0,9}$/;
 export const MAX_SERVERS = 250;
 export const MAX_BUCKETS = 4096;
 export const REDIRECTS = ['suppress', 'allow'] as const;
@@ -84,9 +86,8 @@ const servers = z.union(
   { error: expected(`a count (1..${MAX_SERVERS}) or a list of servers`) },
 );
 
-const NAME_RULE = 'a lowercase letter then up to 9 lowercase letters or digits';
-const labName = z.string({ error: expected(`a lab name (${NAME_RULE})`) }).regex(NAME_PATTERN, {
-  error: (iss) => `must be ${NAME_RULE} (it goes into netns and Docker names), got ${show(iss.input)}`,
+const labName = z.string({ error: expected(`a lab name (${LAB_NAME_RULE})`) }).regex(LAB_NAME, {
+  error: (iss) => `must be ${LAB_NAME_RULE} (it goes into netns and Docker names), got ${show(iss.input)}`,
 });
 
 const bucketsMessage = expected(`an integer from 1 to ${MAX_BUCKETS}`);
@@ -132,7 +133,7 @@ const watchd = z
 export const topologySchema = z.strictObject(
   {
     name: labName,
-    scheme: oneOf(SCHEMES),
+    scheme: oneOf(SCHEME_NAMES as [string, ...string[]]),
     backend: oneOf(BACKENDS).default(DEFAULTS.backend),
     ghost: ipv4.default(DEFAULTS.ghost),
     lan: cidr.default(DEFAULTS.lan),
@@ -147,7 +148,7 @@ export const topologySchema = z.strictObject(
     dispatch: z
       .strictObject(
         {
-          function: oneOf(DISPATCH_FUNCTIONS).default(DEFAULTS.function),
+          function: oneOf(DISPATCH_FUNCTION_NAMES as [DispatchFunctionName, ...DispatchFunctionName[]]).default(DEFAULTS.function),
           buckets: z
             .int({ error: bucketsMessage })
             .min(1, { error: bucketsMessage })

@@ -3,7 +3,7 @@ import { LocatedYaml, readInput, sortIssues, validate } from '../yaml/located-ya
 import { TopologyError } from './errors.js';
 import { resolveTopology } from './resolve.js';
 import { topologySchema } from './schema.js';
-import type { Topology } from './types.js';
+import type { Topology } from '../topology/types.js';
 
 /** Reads, validates and resolves a topology file; throws TopologyError on any problem. */
 export function loadTopology(file: string): Topology {

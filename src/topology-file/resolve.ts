@@ -9,8 +9,9 @@ import {
   parseCidr,
   type Cidr,
 } from '../net/ipv4.js';
+import { schemeOf } from '../schemes/registry.js';
 import { DEFAULTS, type RawServerEntry, type RawTopology } from './schema.js';
-import type { LabInterface, LabNetwork, LabNode, NodeRole, ServerNode, Topology } from './types.js';
+import type { LabInterface, LabNetwork, LabNode, NodeRole, ServerNode, Topology } from '../topology/types.js';
 
 export type FieldPath = (string | number)[];
 
@@ -24,6 +25,9 @@ export type ResolveResult = { ok: true; topology: Topology } | { ok: false; prob
 
 /** Host offsets in each network (DESIGN.md "Default address plan"). */
 export const HOST = { router: 1, client: 2, dispatcher: 2, dispatcher2: 3, firstServer: 10 } as const;
+
+/** Dispatcher node names, in order: the first is active at start, the second its backup. */
+const DISPATCHER_NAMES = ['dispatcher', 'dispatcher2'];
 
 /** The address Docker's bridge gateway takes on a network: the last host address (the .254 of a /24). */
 export function dockerGatewayAddress(c: Cidr): number {
@@ -83,17 +87,11 @@ export function resolveTopology(raw: RawTopology, file: string): ResolveResult {
   const population = parseCidr(raw.client.population);
   const populationLabel = `the client population ${raw.client.population}`;
 
-  // dispatchers: a count that depends on the scheme
-  const routing = raw.scheme === 'routing';
-  const dispatcherCount = raw.dispatchers ?? (routing ? 1 : 0);
-  if (routing && dispatcherCount !== 1 && dispatcherCount !== 2) {
-    problems.add(['dispatchers'], `the routing scheme takes 1 dispatcher, or 2 with a backup; got ${dispatcherCount}`);
-  }
-  if (!routing && dispatcherCount !== 0) {
-    problems.add(
-      ['dispatchers'],
-      `the broadcast scheme has no dispatcher: leave dispatchers out or set it to 0; got ${dispatcherCount}`,
-    );
+  // dispatchers: a count the scheme rules on
+  const scheme = schemeOf(raw);
+  const dispatcherCount = raw.dispatchers ?? scheme.dispatchers.default;
+  if (!scheme.dispatchers.allowed.includes(dispatcherCount)) {
+    problems.add(['dispatchers'], `${scheme.dispatchers.rule}; got ${dispatcherCount}`);
   }
 
   // networks must be disjoint; nothing below makes sense otherwise
@@ -122,7 +120,7 @@ export function resolveTopology(raw: RawTopology, file: string): ResolveResult {
     fixed('router', cl, HOST.router),
     fixed('router', lan, HOST.router),
   ];
-  const dispatcherNames = routing ? ['dispatcher', 'dispatcher2'].slice(0, dispatcherCount === 2 ? 2 : 1) : [];
+  const dispatcherNames = DISPATCHER_NAMES.slice(0, scheme.dispatchers.allowed.includes(dispatcherCount) ? dispatcherCount : scheme.dispatchers.default);
   dispatcherNames.forEach((name, i) => addrs.push(fixed(name, lan, i === 0 ? HOST.dispatcher : HOST.dispatcher2)));
   const serverAddrs: Addr[] = entries.map((e, i) =>
     e.address === undefined
@@ -190,9 +188,9 @@ export function resolveTopology(raw: RawTopology, file: string): ResolveResult {
     }
   }
 
-  // ghost1: an unused LAN address (checked in the broadcast scheme only)
+  // ghost1: an unused LAN address (checked where the scheme uses it)
   const ghost1 = raw.ghost1 ?? intToIp((lan.cidr.base + DEFAULTS.ghost1Offset) >>> 0);
-  if (!routing && !problems.list.some((p) => p.path === lan.path)) {
+  if (scheme.usesGhost1 && !problems.list.some((p) => p.path === lan.path)) {
     const ip = ipToInt(ghost1);
     const taken = owner.get(ip);
     const why = taken ? `is the address of ${taken.node}` : hostProblem(ip, lan);

@@ -3,7 +3,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { dockerClient, followProgress, statusOf } from '../backends/docker/client.js';
+import { dockerClient, followProgress, statusOf } from '../client.js';
 import { buildRootfsTarball, haveProgram, ImageBuildError } from './mmdebstrap.js';
 import { IMAGE_RECIPE_LABEL, IMAGE_REPO, importChanges, imagesDir, loadRecipe, type ImageRecipe } from './recipe.js';
 

@@ -1,4 +1,4 @@
-// Polls a condition until it holds or a timeout passes, then fails with a message that says what was awaited.
+// Polls a condition until it holds or a deadline passes, then fails with a message that says what was awaited.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LabError } from './errors.js';
 

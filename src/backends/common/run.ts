@@ -1,7 +1,9 @@
-// Runs a command with optional stdin and timeout, returning exit code and output; never throws unless asked to.
+// Runs a host command with optional stdin and timeout, returning exit code and output (traced under OLAB_DEBUG); never throws unless asked to.
 import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
-import { BackendError, type ExecResult } from '../backend.js';
+import { BackendError, TIMEOUT_EXIT_CODE, type ExecResult } from '../backend.js';
+import { traced } from './debug.js';
+import { formatCommand } from './shell-quote.js';
 
 export interface RunOptions {
   /** text written to standard input (stdin is empty otherwise) */
@@ -10,11 +12,13 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-/** Exit code reported when the timeout killed the command, as timeout(1) does. */
-export const TIMEOUT_EXIT_CODE = 124;
-
-/** Runs `cmd args...` without a shell; a missing program gives exit code 127. */
+/** Runs `cmd args...` on the host without a shell; a missing program gives exit code 127. */
 export function run(cmd: string, args: readonly string[], options: RunOptions = {}): Promise<ExecResult> {
+  return traced('host', [cmd, ...args], () => runUntraced(cmd, args, options));
+}
+
+/** run() without the trace line, for a caller that traces the command under a node's name itself. */
+export function runUntraced(cmd: string, args: readonly string[], options: RunOptions = {}): Promise<ExecResult> {
   return new Promise((resolve) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -67,11 +71,6 @@ export function run(cmd: string, args: readonly string[], options: RunOptions = 
   });
 }
 
-/** Shell-style rendering of a command line for error messages. */
-export function formatCommand(cmd: string, args: readonly string[]): string {
-  return [cmd, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
-}
-
 /** Like run(), but a non-zero exit throws a BackendError naming the command and its stderr. */
 export async function runOrThrow(
   cmd: string,
@@ -82,29 +81,7 @@ export async function runOrThrow(
   const r = await run(cmd, args, options);
   if (r.exitCode !== 0) {
     const detail = (r.stderr || r.stdout).trim();
-    throw new BackendError(`\`${formatCommand(cmd, args)}\` failed (exit ${r.exitCode}): ${detail}`, node, detail);
+    throw new BackendError(`\`${formatCommand([cmd, ...args])}\` failed (exit ${r.exitCode}): ${detail}`, node, detail);
   }
   return r;
-}
-
-/** Maps items with at most `limit` calls in flight; rejects with the first error once all started calls settle. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  let firstError: unknown;
-  let failed = false;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i]!);
-      } catch (e) {
-        if (!failed) firstError = e;
-        failed = true;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failed) throw firstError;
-  return results;
 }

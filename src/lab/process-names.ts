@@ -1,0 +1,9 @@
+// Names of the long-running processes the lab starts in nodes; `revive` starts these again with their recorded command lines.
+
+/** The HTTP server of a server node (its log: <node>-http.log). */
+export const SERVER_PROCESS = 'http';
+/** watchd's prober in the router (its log: <router>-watchd-probe.log). */
+export const PROBER_PROCESS = 'watchd-probe';
+
+/** The services a revived node gets back. */
+export const SERVICES: ReadonlySet<string> = new Set([SERVER_PROCESS, PROBER_PROCESS]);

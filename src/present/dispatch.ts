@@ -1,0 +1,35 @@
+// How the dispatch function of a running lab reads: function, alive set, the population per server; and packet counters.
+import { dispatchFunctionOf } from '../dispatch/registry.js';
+import { summarizeRanges } from '../dispatch/summary.js';
+import { readCounters } from '../lab/counters.js';
+import { dispatchState } from '../lab/dispatch-control.js';
+import type { RunningLab } from '../lab/running-lab.js';
+import { cidrSize, parseCidr } from '../net/ipv4.js';
+import { printJson, table } from './output.js';
+
+/** What `lab dispatch show` prints (and the shell's `dispatch`). */
+export function showDispatch(lab: RunningLab, json: boolean): void {
+  const t = lab.state.topology;
+  const state = dispatchState(lab);
+  const fn = dispatchFunctionOf(t);
+  const pop = parseCidr(t.clientPopulation);
+  const summary = summarizeRanges(fn, state, { base: pop.base, size: cidrSize(pop) });
+  if (json) return printJson({ function: t.dispatch.function, alive: state.alive.map((k) => t.servers[k]!.name), population: t.clientPopulation, summary });
+  console.log(`function: ${fn.label}, n = ${state.servers}`);
+  console.log(`alive: ${state.alive.map((k) => t.servers[k]!.name).join(' ')}`);
+  console.log(`client population ${t.clientPopulation}:`);
+  console.log(summary.text);
+}
+
+/** What `lab counters [NODE]` prints: every node but the client, or one node (and the shell's `counters`). */
+export async function printCounters(lab: RunningLab, node: string | undefined, json: boolean): Promise<void> {
+  const nodes = node ? [node] : lab.state.topology.nodes.filter((n) => n.role !== 'client').map((n) => n.name);
+  const all = await Promise.all(nodes.map((n) => readCounters(lab, n)));
+  if (json) return printJson(all);
+  const rows = all.flatMap((c) => [
+    ...c.rules.map((r) => [c.node, r.comment, r.packets]),
+    ...(c.snmp['Icmp.OutRedirects'] ? [[c.node, 'ICMP redirects sent (IcmpOutRedirects)', c.snmp['Icmp.OutRedirects']]] : []),
+    ...(c.snmp['Ip.ForwDatagrams'] ? [[c.node, 'IP datagrams forwarded', c.snmp['Ip.ForwDatagrams']]] : []),
+  ]);
+  console.log(table(['node', 'counter', 'packets'], rows));
+}

@@ -1,0 +1,26 @@
+// The registry of dispatching schemes: each name is declared here once, with the module that implements it.
+import { UsageError } from '../util/errors.js';
+import type { Topology } from '../topology/types.js';
+import { broadcast } from './broadcast.js';
+import { routing } from './routing.js';
+import type { Scheme } from './scheme.js';
+
+const SCHEME_TABLE = { routing, broadcast } satisfies Record<string, Scheme>;
+
+export type SchemeName = keyof typeof SCHEME_TABLE;
+
+export const SCHEME_NAMES = Object.keys(SCHEME_TABLE) as SchemeName[];
+
+export function isSchemeName(name: string): name is SchemeName {
+  return Object.hasOwn(SCHEME_TABLE, name);
+}
+
+export function scheme(name: string): Scheme {
+  if (!isSchemeName(name)) throw new UsageError(`unknown scheme "${name}"; known: ${SCHEME_NAMES.join(', ')}`);
+  return SCHEME_TABLE[name];
+}
+
+/** The scheme a topology names. */
+export function schemeOf(t: Pick<Topology, 'scheme'>): Scheme {
+  return scheme(t.scheme);
+}

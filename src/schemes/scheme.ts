@@ -1,0 +1,33 @@
+// The Scheme interface: everything that differs between dispatching schemes, so the rest of the lab never asks which one it has.
+import type { DispatchFunction } from '../dispatch/types.js';
+import type { NodePlan, PlanStep } from '../plan/types.js';
+import type { LabNode, ServerNode, Topology } from '../topology/types.js';
+import type { ClusterState } from './cluster-state.js';
+
+/** Where a scheme reads how many ghost packets went to a server: a node and the comment of its counted rule. */
+export interface ServerCounter {
+  node: string;
+  comment: string;
+}
+
+export interface Scheme {
+  readonly name: string;
+  /** e.g. "routing-based dispatching (paper section 4)" */
+  readonly title: string;
+  /** one line: how a ghost packet reaches its server */
+  readonly summary: string;
+  /** how many dispatcher nodes a topology may have: the default, those allowed, and the rule in words */
+  readonly dispatchers: { default: number; allowed: readonly number[]; rule: string };
+  /** whether ghost1 (an unused LAN address the ghost is routed via) is used, so a topology must leave it free */
+  readonly usesGhost1: boolean;
+  /** The nodes that carry the dispatch rules (the dispatchers, or every server). */
+  dispatchNodes(t: Topology): LabNode[];
+  /** The router's scheme steps: how ghost packets get onto the LAN. */
+  routerSteps(t: Topology, state: ClusterState): PlanStep[];
+  /** A dispatcher's whole plan, its dispatch rules included (schemes without dispatchers never get asked). */
+  dispatcherPlan(t: Topology, node: LabNode, state: ClusterState, fn: DispatchFunction): NodePlan;
+  /** A server's scheme steps, after its base plan (the ghost alias, return routes). */
+  serverSteps(t: Topology, server: ServerNode, state: ClusterState, fn: DispatchFunction): PlanStep[];
+  /** The rule counter that counts the ghost packets dispatched to a server. */
+  serverCounter(t: Topology, server: ServerNode): ServerCounter;
+}
