@@ -1,8 +1,7 @@
 // The `lab` command line: registers every command and turns errors into clear messages and exit codes.
 import { Command, CommanderError } from 'commander';
-import { LabError } from '../util/errors.js';
+import { exitCodeOf } from '../util/errors.js';
 import { closeDockerClient } from '../backends/docker/client.js';
-import { InputError } from '../yaml/input-error.js';
 import { registerBench } from './commands/bench.js';
 import { registerCompose } from './commands/compose.js';
 import { registerDemo } from './commands/demo.js';
@@ -42,12 +41,6 @@ export function buildProgram(): Command {
   registerShell(program);
   registerTest(program);
   return program;
-}
-
-function exitCodeOf(err: unknown): number {
-  if (err instanceof InputError) return 2;
-  if (err instanceof LabError) return err.exitCode;
-  return 1;
 }
 
 async function main(): Promise<void> {

@@ -2,11 +2,12 @@
 import type { NodeSpec } from '../backends/backend.js';
 import { containerSysctls, dottedKey } from '../backends/docker/sysctls.js';
 import { shq } from '../backends/common/shell-quote.js';
+import { UsageError } from '../util/errors.js';
 
 const PER_INTERFACE = /^net\.(ipv4|ipv6)\.(conf|neigh)\.([^.]+)\.(.+)$/;
 
 /** A topology whose plan cannot be written as a compose file. */
-export class ComposeError extends Error {
+export class ComposeError extends UsageError {
   override name = 'ComposeError';
 }
 

@@ -1,7 +1,9 @@
 // A tiny classic-BPF interpreter: runs a program over an IPv4 packet (as xt_bpf does) and returns A at ret.
+import { LabError } from '../util/errors.js';
 import type { BpfProgram } from './bpf.js';
 
-export class BpfRuntimeError extends Error {
+/** A program that does what no kernel would run: a bad load, jump or return. */
+export class BpfRuntimeError extends LabError {
   override name = 'BpfRuntimeError';
 }
 

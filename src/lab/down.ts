@@ -2,7 +2,7 @@
 import { cleanDockerLabs, listDockerLabs } from '../backends/docker/clean.js';
 import { dockerAvailable } from '../backends/docker/engine.js';
 import { cleanNetnsLabs, listNetnsLabs } from '../backends/netns/clean.js';
-import { stopWatchd } from '../watchd/control.js';
+import { stopWatchd } from './watchd-process.js';
 import { openBackend } from './backend-choice.js';
 import { LabError } from '../util/errors.js';
 import { checkLabName, listLabNames, readState, removeLabDir } from './state.js';

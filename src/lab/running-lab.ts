@@ -1,5 +1,6 @@
 // A lab that exists: its state plus an open backend, with the operations commands share.
 import { assertOk, type Backend, type ExecResult } from '../backends/backend.js';
+import { debugPlan } from '../backends/common/debug.js';
 import { renderSteps, type PlanStep } from '../plan/types.js';
 import { builtScript } from '../util/paths.js';
 import { openBackend } from './backend-choice.js';
@@ -54,7 +55,9 @@ export class RunningLab {
   /** Runs plan steps in a node as one `sh -e` script; throws with the node's stderr on failure. */
   async applySteps(node: string, steps: PlanStep[]): Promise<void> {
     if (steps.length === 0) return;
+    const t0 = performance.now();
     const result = await this.backend.exec(node, ['sh', '-e'], { input: renderSteps(steps) });
+    debugPlan(node, steps, result.exitCode, performance.now() - t0);
     assertOk(node, 'applying its plan', result);
   }
 

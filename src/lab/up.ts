@@ -7,7 +7,7 @@ import { labSpec } from './lab-spec.js';
 import { RunningLab } from './running-lab.js';
 import { claimLab, removeLabDir, writeState, type LabState } from './state.js';
 import { startServers } from './servers.js';
-import { startWatchd, stopWatchd } from '../watchd/control.js';
+import { startWatchd, stopWatchd } from './watchd-process.js';
 
 export interface UpOptions {
   name?: string;

@@ -1,4 +1,5 @@
 // Incremental HTTP/1.x response framing: status line, Content-Length / chunked / until-close bodies, X-Served-By, keep-alive.
+import { LabError } from '../util/errors.js';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const HEAD_LIMIT = 64 * 1024;
@@ -18,8 +19,9 @@ const H_SERVED_BY = name('x-served-by');
 const H_CONNECTION = name('connection');
 const H_TRANSFER_ENCODING = name('transfer-encoding');
 
-export class ResponseParseError extends Error {
-  override readonly name = 'ResponseParseError';
+/** A server's answer that is not HTTP/1.1 as the generator reads it (counted as an error of the request). */
+export class ResponseParseError extends LabError {
+  override name = 'ResponseParseError';
   readonly code = 'EPARSE';
 }
 

@@ -1,8 +1,8 @@
 // How a running lab reads: its scheme, nodes, addresses, injected failures, and watchd (for `lab status` and the shell).
 import type { LabState } from '../lab/state.js';
 import { interfaceCidr } from '../topology/types.js';
-import { formatEvent } from '../watchd/events.js';
-import type { WatchdStatus } from '../watchd/control.js';
+import { formatEvent } from '../lab/watchd-events.js';
+import type { WatchdStatus } from '../lab/watchd-process.js';
 import { table } from './output.js';
 
 export interface StatusJson {

@@ -4,7 +4,7 @@ import type { DispatchFunction, DispatchState } from '../dispatch/types.js';
 import { cidrSize, intToIp, ipToInt, parseCidr } from '../net/ipv4.js';
 import type { BenchResult } from '../report/bench-result.js';
 import type { Topology } from '../topology/types.js';
-import type { WatchdEvent } from '../watchd/events.js';
+import type { WatchdEvent } from '../lab/watchd-events.js';
 import { stateSpans, transitionWindows, type ActionRun, type StateSpan, type Window } from './transitions.js';
 import type { Scenario } from './types.js';
 

@@ -6,7 +6,7 @@ import { downLab } from '../lab/down.js';
 import type { RunningLab } from '../lab/running-lab.js';
 import { upLab } from '../lab/up.js';
 import type { BackendChoice } from '../topology/types.js';
-import { readEvents } from '../watchd/events.js';
+import { readEvents } from '../lab/watchd-events.js';
 import { actionEffect, runAction } from '../lab/actions.js';
 import { actionsRan, brokenByChangeBack, judge, type AssertionResult } from './assertions.js';
 import { gatherEvidence, inPhase, type Evidence } from './evidence.js';

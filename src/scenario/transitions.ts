@@ -1,7 +1,7 @@
 // When the cluster was in transition during a scenario: each action's window until watchd's reaction, and the dispatch states in force.
 import type { DispatchState } from '../dispatch/types.js';
 import type { Topology } from '../topology/types.js';
-import type { WatchdEvent } from '../watchd/events.js';
+import type { WatchdEvent } from '../lab/watchd-events.js';
 import { actionEffect } from '../lab/actions.js';
 import type { TimelineEntry } from './types.js';
 

@@ -3,7 +3,7 @@ import { ACTIONS, actionFromWords, actionForm, runAction, type ActionDefinition 
 import { printCounters, showDispatch } from '../present/dispatch.js';
 import { table } from '../present/output.js';
 import { printStatus, printWatchd } from '../present/status.js';
-import { watchdStatus } from '../watchd/control.js';
+import { watchdStatus } from '../lab/watchd-process.js';
 import { benchCommand } from './bench-command.js';
 import { BENCH_FLAG_WORDS } from './bench-flags.js';
 import type { CompletionSpec } from './completer.js';

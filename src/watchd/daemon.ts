@@ -12,7 +12,7 @@ import { builtScript } from '../util/paths.js';
 import { readState, type LabState } from '../lab/state.js';
 import { proberConfig } from './config.js';
 import { dispatcherFailover, serverChanges } from './decide.js';
-import { appendEvent, eventsFile, makeEvent, type WatchdEvent, type WatchdEventKind } from './events.js';
+import { appendEvent, eventsFile, makeEvent, type WatchdEvent, type WatchdEventKind } from '../lab/watchd-events.js';
 import { Monitor, type Transition } from './monitor.js';
 import { parseRound, type ProbeRound } from './round.js';
 import { followLog, logEnd, type LogFollow } from '../lab/log-follow.js';

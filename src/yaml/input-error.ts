@@ -1,4 +1,5 @@
 // InputError: every problem found in an input file (topology, scenario), each located by file, line, column and field.
+import { OlabError } from '../util/errors.js';
 
 export interface InputIssue {
   file: string;
@@ -18,7 +19,8 @@ export function formatIssue(issue: InputIssue): string {
 }
 
 /** Bad input: the command exits 2 and creates nothing. */
-export class InputError extends Error {
+export class InputError extends OlabError {
+  override readonly exitCode: number = 2;
   readonly issues: InputIssue[];
 
   constructor(issues: InputIssue[]) {

@@ -1,4 +1,4 @@
-// Test helper shared by the backend contract tests: a TCP hello server and client run inside nodes, polling, pid liveness, and the checks every backend passes.
+// Test helper of the backend contract suite: a TCP hello server and client run inside nodes, polling, pid liveness, and the checks every backend passes.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Test } from 'tap';
@@ -44,17 +44,25 @@ export function pidAlive(pid: number): boolean {
 /** Waits for a condition with the backend's own patience. */
 export type Wait = (what: string, fn: () => Promise<boolean>) => Promise<void>;
 
-/** The small lab's addresses (prefix "10.77" -> networks 10.77.1.0/24 and 10.77.2.0/24): named and up as the spec says, IPv4 only. */
-export async function checkAddresses(t: Test, b: Backend, prefix: string): Promise<void> {
-  const p = prefix.replace('.', '\\.');
+/** The small lab's two /24 networks by their first three octets: h1 a.10, h2 a.11, r a.1 and b.1, h3 b.10. */
+export interface Nets {
+  a: string;
+  b: string;
+}
+
+const re = (octets: string): string => octets.replace(/\./g, '\\.');
+
+/** The small lab's addresses: named and up as the spec says, IPv4 only. */
+export async function checkAddresses(t: Test, b: Backend, nets: Nets): Promise<void> {
+  const [a, bb] = [re(nets.a), re(nets.b)];
   const addr = async (node: string): Promise<string> => (await b.exec(node, ['ip', '-br', 'addr'])).stdout;
-  t.match(await addr('h1'), new RegExp(`^eth0@\\S+\\s+UP\\s+${p}\\.1\\.10\\/24\\s*$`, 'm'), 'h1 has its address, link up');
+  t.match(await addr('h1'), new RegExp(`^eth0@\\S+\\s+UP\\s+${a}\\.10\\/24\\s*$`, 'm'), 'h1 has its address, link up');
   t.match(await addr('h1'), /^lo\s+UNKNOWN\s+127\.0\.0\.1\/8\s*$/m, 'lo is up, IPv4 only');
   const r = await addr('r');
-  t.match(r, new RegExp(`^eth0@\\S+\\s+UP\\s+${p}\\.1\\.1\\/24`, 'm'), 'router eth0 named as the spec says');
-  t.match(r, new RegExp(`^eth1@\\S+\\s+UP\\s+${p}\\.2\\.1\\/24`, 'm'), 'router eth1 named as the spec says');
+  t.match(r, new RegExp(`^eth0@\\S+\\s+UP\\s+${a}\\.1\\/24`, 'm'), 'router eth0 named as the spec says');
+  t.match(r, new RegExp(`^eth1@\\S+\\s+UP\\s+${bb}\\.1\\/24`, 'm'), 'router eth1 named as the spec says');
   t.notMatch(r, /fe80|::1/, 'no IPv6 addresses');
-  t.match(await addr('h3'), new RegExp(`${p}\\.2\\.10\\/24`));
+  t.match(await addr('h3'), new RegExp(`${bb}\\.10\\/24`));
 }
 
 /** The exec contract: stdin, exit code, timeout (124), a background child holding stdout, an unknown node. */
@@ -72,29 +80,29 @@ export async function checkExecContract(t: Test, b: Backend): Promise<void> {
 }
 
 /** Spawned servers on h2 and h3: h1 reaches h2 on network a and h3 through the router; h2 has no route back to h3. */
-export async function checkForwarding(t: Test, b: Backend, prefix: string, logDir: string, wait: Wait): Promise<ProcessRecord[]> {
+export async function checkForwarding(t: Test, b: Backend, nets: Nets, logDir: string, wait: Wait): Promise<ProcessRecord[]> {
   // routes are the plans' business; add them by hand for the cross-network check
-  await b.exec('h1', ['ip', 'route', 'add', `${prefix}.2.0/24`, 'via', `${prefix}.1.1`]);
-  await b.exec('h3', ['ip', 'route', 'add', `${prefix}.1.0/24`, 'via', `${prefix}.2.1`]);
+  await b.exec('h1', ['ip', 'route', 'add', `${nets.b}.0/24`, 'via', `${nets.a}.1`]);
+  await b.exec('h3', ['ip', 'route', 'add', `${nets.a}.0/24`, 'via', `${nets.b}.1`]);
   const s2 = await b.spawn('h2', 'tcp', serverArgv('h2'), { logDir });
   const s3 = await b.spawn('h3', 'tcp', serverArgv('h3'), { logDir });
   t.equal(s2.logFile, join(logDir, 'h2-tcp.log'));
   t.match(s2.startTime, /^\d+$/);
   t.equal(await b.isRunning(s2), true, 'server on h2 running');
-  await wait('h2 server', async () => (await tcpHello(b, 'h1', `${prefix}.1.11`)) === 'hi from h2');
+  await wait('h2 server', async () => (await tcpHello(b, 'h1', `${nets.a}.11`)) === 'hi from h2');
   t.pass('h1 reaches h2 across network a');
-  await wait('h3 server', async () => (await tcpHello(b, 'h1', `${prefix}.2.10`)) === 'hi from h3');
+  await wait('h3 server', async () => (await tcpHello(b, 'h1', `${nets.b}.10`)) === 'hi from h3');
   t.pass('h1 reaches h3 through the forwarding router');
-  t.equal(await tcpHello(b, 'h3', `${prefix}.1.11`, 500), '', 'h2 has no route back to network b, so h3 gets no answer');
+  t.equal(await tcpHello(b, 'h3', `${nets.a}.11`, 500), '', 'h2 has no route back to network b, so h3 gets no answer');
   return [s2, s3];
 }
 
 /** h2's eth0 down cuts it off; up brings it back; an unknown interface is refused. */
-export async function checkLinkDownUp(t: Test, b: Backend, prefix: string, wait: Wait): Promise<void> {
+export async function checkLinkDownUp(t: Test, b: Backend, nets: Nets, wait: Wait): Promise<void> {
   await b.setLink('h2', 'eth0', false);
-  t.equal(await tcpHello(b, 'h1', `${prefix}.1.11`, 500), '', 'no connectivity with h2 eth0 down');
+  t.equal(await tcpHello(b, 'h1', `${nets.a}.11`, 500), '', 'no connectivity with h2 eth0 down');
   await b.setLink('h2', 'eth0', true);
-  await wait('h2 back', async () => (await tcpHello(b, 'h1', `${prefix}.1.11`)) === 'hi from h2');
+  await wait('h2 back', async () => (await tcpHello(b, 'h1', `${nets.a}.11`)) === 'hi from h2');
   t.pass('connectivity back with eth0 up');
   await t.rejects(b.setLink('h2', 'nope0', false), BackendError, 'unknown interface is a BackendError');
 }

@@ -1,10 +1,14 @@
 // Lab specs for the Docker backend tests: like netns-lab-spec.ts, but each lab on its own subnets (Docker refuses overlaps).
 import type { LabSpec } from '../../src/backends/backend.js';
 
+/** The networks of a small lab in a slot: a = 10.78.<slot*2+1>, b = 10.78.<slot*2+2>. */
+export function dockerNets(slot: number): { a: string; b: string } {
+  return { a: `10.78.${slot * 2 + 1}`, b: `10.78.${slot * 2 + 2}` };
+}
+
 /** h1, h2 on network a (10.78.<slot*2+1>.0/24); h3 on network b (10.78.<slot*2+2>.0/24); r on both, forwarding. */
 export function dockerSmallLab(lab: string, slot = 0): LabSpec {
-  const a = `10.78.${slot * 2 + 1}`;
-  const b = `10.78.${slot * 2 + 2}`;
+  const { a, b } = dockerNets(slot);
   return {
     lab,
     networks: [

@@ -1,7 +1,10 @@
 // Lab specs for the netns backend tests: a small two-network lab and a server-farm lab of N servers.
 import type { LabSpec } from '../../src/backends/backend.js';
 
-/** h1, h2 on network a; h3 on network b; r on both, forwarding. */
+/** The small lab's networks: every netns lab may use the same addresses. */
+export const SMALL_NETS = { a: '10.77.1', b: '10.77.2' };
+
+/** h1, h2 on network a (10.77.1.0/24); h3 on network b (10.77.2.0/24); r on both, forwarding. */
 export function smallLab(lab: string): LabSpec {
   return {
     lab,
@@ -20,7 +23,7 @@ export function smallLab(lab: string): LabSpec {
           { name: 'eth0', network: 'a', address: '10.77.1.1/24' },
           { name: 'eth1', network: 'b', address: '10.77.2.1/24' },
         ],
-        sysctls: { 'net.ipv4.ip_forward': '1', 'net.ipv4.conf.eth1.send_redirects': '0' },
+        sysctls: { 'net.ipv4.ip_forward': '1', 'net.ipv4.conf.eth1.send_redirects': '0', 'net.ipv4.conf.eth0.arp_announce': '2' },
       },
       { name: 'h3', role: 'host', interfaces: [{ name: 'eth0', network: 'b', address: '10.77.2.10/24' }], sysctls: {} },
     ],

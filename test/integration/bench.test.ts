@@ -58,7 +58,7 @@ t.test('bench --json --html through the command line: the report renders in head
   for (const key of ['requests', 'errors_by_kind', 'mismatches', 'throughput_rps', 'latency_ms', 'servers', 'fairness', 'errors_by_home', 'timeline']) t.ok(key in json, `JSON has ${key}`);
   t.same(Object.keys(json.latency_ms).sort(), ['max', 'p50', 'p90', 'p99', 'p999']);
   const chromium = await chromiumStatus();
-  if (!chromium.ok && !process.env.CI) return void t.skip(`no chromium: ${chromium.reason}`);
+  if (!chromium.ok && !process.env.CI) return void t.skip(`no chromium: ${chromium.reason}`, async () => {});
   const dom = await domDump(html);
   t.match(dom, /data-chart="servers"/, 'per-server chart rendered');
   t.match(dom, /data-chart="timeline"/, 'timeline chart rendered');

@@ -17,8 +17,8 @@ import { readState } from '../../src/lab/state.js';
 import { builtScript } from '../../src/util/paths.js';
 
 import { ipToInt } from '../../src/net/ipv4.js';
-import { watchdAlive } from '../../src/watchd/control.js';
-import { readEvents, type WatchdEvent } from '../../src/watchd/events.js';
+import { watchdAlive } from '../../src/lab/watchd-process.js';
+import { readEvents, type WatchdEvent } from '../../src/lab/watchd-events.js';
 import { servedAgainAfter, type ServedLog } from '../../src/watchd/served-probe.js';
 import { backendCases, clientAddresses, ghostMap, packets, predicted, startLab } from '../helpers/lab-fixture.js';
 

@@ -28,6 +28,7 @@ function result(): BenchResult {
     mode: 'keepalive',
     loop: { kind: 'closed', concurrency: 32 },
     duration_s: 6,
+    start_epoch_ms: 0,
     clients_count: 200,
     requests: { sent: ok + 48, ok, errors: 48 },
     errors_by_kind: { refused: 0, reset: 0, timeout: 48, other: 0 },

@@ -1,10 +1,10 @@
 // Plans are pure: golden text per shipped topology, and properties every plan must keep (no way out of the lab).
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderNodePlan, type LabPlan } from '../../src/plan/types.js';
-import { initialClusterState } from '../../src/schemes/cluster-state.js';
-import { planLab } from '../../src/schemes/plan-lab.js';
+import { renderNodePlan, renderSteps, type LabPlan, type PlanStep } from '../../src/plan/types.js';
+import { initialClusterState, type ClusterState } from '../../src/schemes/cluster-state.js';
+import { planChanges, planLab } from '../../src/schemes/plan-lab.js';
 import { loadTopology, parseTopology } from '../../src/topology-file/load.js';
 import type { Topology } from '../../src/topology/types.js';
 import { ROOT } from '../helpers/cli.js';
@@ -17,14 +17,71 @@ function planText(plan: LabPlan): string {
   return plan.nodes.map(renderNodePlan).join('\n\n') + '\n';
 }
 
+function checkGolden(t: Test, name: string, plan: LabPlan): void {
+  const text = planText(plan);
+  const golden = join(ROOT, 'test', 'fixtures', 'plans', `${name}.txt`);
+  if (process.env.UPDATE_GOLDEN || !existsSync(golden)) writeFileSync(golden, text);
+  t.equal(text, readFileSync(golden, 'utf8'), `the plan equals ${golden} (UPDATE_GOLDEN=1 rewrites it after a reviewed change)`);
+}
+
+const shipped = (name: string): Topology => loadTopology(join(ROOT, 'topologies', `${name}.yaml`));
+
 for (const name of ['routing', 'broadcast']) {
-  t.test(`golden plan of topologies/${name}.yaml`, async (t) => {
-    const text = planText(planOf(loadTopology(join(ROOT, 'topologies', `${name}.yaml`))));
-    const golden = join(ROOT, 'test', 'fixtures', 'plans', `${name}.txt`);
-    if (process.env.UPDATE_GOLDEN || !existsSync(golden)) writeFileSync(golden, text);
-    t.equal(text, readFileSync(golden, 'utf8'), `the plan equals ${golden} (UPDATE_GOLDEN=1 rewrites it after a reviewed change)`);
+  t.test(`golden plan of topologies/${name}.yaml`, async (t) => checkGolden(t, name, planOf(shipped(name))));
+}
+
+/** States a running lab goes through: a server taken out with watchd's probe routes on, a dispatcher failed over. */
+const states: [string, string, (t: Topology) => ClusterState][] = [
+  ['routing-s1-failed', 'routing', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
+  ['broadcast-s1-failed', 'broadcast', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
+  ['routing-backup-failed-over', 'routing-backup', (t) => ({ ...initialClusterState(t), activeDispatcher: 'dispatcher2', probes: true })],
+];
+
+for (const [golden, name, state] of states) {
+  t.test(`golden plan of topologies/${name}.yaml in state ${golden}`, async (t) => {
+    const topology = shipped(name);
+    checkGolden(t, golden, planLab(topology, state(topology)));
   });
 }
+
+t.test('planChanges: only the parts of the plan that follow the changed state, on the nodes that carry them', async (t) => {
+  const routing = shipped('routing');
+  const start = initialClusterState(routing);
+  t.same(planChanges(routing, start, start), [], 'the same state: nothing to apply');
+  const down = planChanges(routing, start, { ...start, alive: [0, 2, 3] });
+  t.same(down.map((c) => c.node), ['dispatcher'], 'routing: a server out changes the dispatcher only');
+  t.same(down.flatMap((c) => c.steps.map((s) => s.part)), ['dispatch'], 'and only its dispatch rules');
+  const probes = planChanges(routing, start, { ...start, probes: true });
+  t.same(probes.map((c) => c.node), ['router'], "watchd's probe routes go to the router");
+  t.ok(probes[0]!.steps.every((s) => s.part === 'probes'), 'and nothing else');
+
+  const broadcast = shipped('broadcast');
+  const b0 = initialClusterState(broadcast);
+  const out = planChanges(broadcast, b0, { ...b0, alive: [0, 2, 3] });
+  t.same(out.map((c) => c.node), ['s0', 's1', 's2', 's3'], "broadcast: every server's local filter follows the new function (s1's now accepts no client)");
+  t.ok(out.every((c) => c.steps.every((s) => s.part === 'dispatch')), 'only local filters change');
+
+  const backup = shipped('routing-backup');
+  const k0 = initialClusterState(backup);
+  const over = planChanges(backup, k0, { ...k0, activeDispatcher: 'dispatcher2' });
+  t.same(over.map((c) => c.node), ['router'], 'a failover changes the router only');
+  t.match(over[0]!.steps.map((s) => (s.kind === 'run' ? s.line : '')).join('\n'), /ip route replace 10\.0\.0\.100\/32 via 10\.0\.2\.3 dev lan/, 'its ghost route now leads to dispatcher2');
+
+  // the start plan with the changed parts replaced is the plan of the new state, part by part
+  const parts = (steps: PlanStep[], part: string | undefined): string => renderSteps(steps.filter((x) => x.part === part));
+  for (const [golden, name, state] of states) {
+    const topology = shipped(name);
+    const before = new Map(planOf(topology).nodes.map((p) => [p.node, p.steps]));
+    const applied = new Map(planChanges(topology, initialClusterState(topology), state(topology)).map((c) => [c.node, c.steps]));
+    for (const node of planLab(topology, state(topology)).nodes) {
+      for (const part of [undefined, 'dispatch', 'ghost-route', 'probes']) {
+        const changed = applied.get(node.node)?.some((x) => x.part === part);
+        const got = parts(changed ? applied.get(node.node)! : before.get(node.node)!, part);
+        t.equal(got, parts(node.steps, part), `${golden}: ${node.node} ${part ?? 'base'} part`);
+      }
+    }
+  }
+});
 
 const variants = [
   'scheme: routing\nservers: 16\n',

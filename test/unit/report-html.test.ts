@@ -25,6 +25,7 @@ function fakeResult(lab = 'demo'): BenchResult {
     mode: 'close',
     loop: { kind: 'open', rate: 1000 },
     duration_s: 5,
+    start_epoch_ms: 0,
     clients_count: 64,
     requests: { sent: ok + 15, ok, errors: 15 },
     errors_by_kind: { refused: 0, reset: 5, timeout: 10, other: 0 },

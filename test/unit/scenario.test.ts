@@ -9,7 +9,7 @@ import { loadScenario, parseScenario } from '../../src/scenario/load.js';
 import type { ActionRun } from '../../src/scenario/transitions.js';
 import type { Assertion, Scenario } from '../../src/scenario/types.js';
 import type { BenchResult } from '../../src/report/bench-result.js';
-import type { WatchdEvent } from '../../src/watchd/events.js';
+import type { WatchdEvent } from '../../src/lab/watchd-events.js';
 import { ROOT } from '../helpers/cli.js';
 
 const FILE = join(ROOT, 'scenarios', 'test-input.yaml');

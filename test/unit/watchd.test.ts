@@ -12,7 +12,7 @@ import { parseTopology } from '../../src/topology-file/load.js';
 import { dispatcherProbeSteps } from '../../src/schemes/probe-routes.js';
 import { proberConfig } from '../../src/watchd/config.js';
 import { dispatcherFailover, serverChanges } from '../../src/watchd/decide.js';
-import { formatEvent, makeEvent } from '../../src/watchd/events.js';
+import { formatEvent, makeEvent } from '../../src/lab/watchd-events.js';
 import { Monitor } from '../../src/watchd/monitor.js';
 import { parseRound, type ProbeRound } from '../../src/watchd/round.js';
 import { servedAgainAfter, type Change } from '../../src/watchd/served-probe.js';

@@ -35,3 +35,10 @@ export async function traced<T extends { exitCode: number }>(where: string, argv
     throw err;
   }
 }
+
+/** A plan applied as one `sh -e` script: each step's command line (a loaded file as `command <<EOF`), then the script's outcome. */
+export function debugPlan(node: string, steps: readonly { kind: string; line?: string; command?: string }[], exitCode: number, ms: number): void {
+  if (!debugEnabled()) return;
+  for (const s of steps) process.stderr.write(`olab-debug ${node}: plan: ${s.kind === 'run' ? s.line : `${s.command} <<EOF`}\n`);
+  debugCommand(node, [`plan of ${steps.length} steps`], exitCode, ms);
+}

@@ -8,7 +8,7 @@ import { logDir } from '../../lab/paths.js';
 import { RunningLab } from '../../lab/running-lab.js';
 import { findLab, type LabState } from '../../lab/state.js';
 import { LineTail } from '../../util/line-tail.js';
-import { eventsFile, formatEvent, readEvents, type WatchdEvent } from '../../watchd/events.js';
+import { eventsFile, formatEvent, readEvents, type WatchdEvent } from '../../lab/watchd-events.js';
 
 interface LogsOptions {
   name?: string;

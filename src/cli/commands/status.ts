@@ -1,7 +1,7 @@
 // `lab status`: the lab's scheme, backend, ghost and every node with its role and addresses.
 import type { Command } from 'commander';
 import { findLab } from '../../lab/state.js';
-import { watchdStatus } from '../../watchd/control.js';
+import { watchdStatus } from '../../lab/watchd-process.js';
 import { printJson } from '../../present/output.js';
 import { printStatus, printWatchd, statusJson } from '../../present/status.js';
 

@@ -1,5 +1,5 @@
 // `lab test`: runs the whole test suite with tap and ends with a plain "N passed, N failed" line.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { projectRoot } from '../../util/paths.js';
@@ -13,14 +13,23 @@ export function tapTotals(output: string): { pass: number; fail: number; skip: n
   return { pass: num('pass'), fail: num('fail'), skip: num('skip') };
 }
 
+/** Type-checks src/ and test/ together (tsconfig.test.json): one check of the run, printed as tap prints its own. */
+function typecheck(root: string): boolean {
+  const r = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.test.json'], { cwd: root, encoding: 'utf8' });
+  const ok = r.status === 0;
+  console.log(ok ? 'ok - the tests type-check (tsc -p tsconfig.test.json)' : `not ok - the tests type-check (tsc -p tsconfig.test.json)\n${(r.stdout + r.stderr).trim()}`);
+  return ok;
+}
+
 export function registerTest(program: Command): void {
   program
     .command('test')
-    .description('run the unit and integration tests (integration needs root) and print "N passed, N failed"')
+    .description('type-check the tests, run the unit and integration tests (integration needs root) and print "N passed, N failed"')
     .argument('[files...]', 'only these test files')
     .allowUnknownOption()
     .action(async (files: string[]) => {
       const root = projectRoot();
+      const typed = files.length > 0 || typecheck(root);
       const tap = join(root, 'node_modules', '.bin', 'tap');
       const child = spawn(tap, ['-R', 'tap', ...files], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
       let output = '';
@@ -28,9 +37,11 @@ export function registerTest(program: Command): void {
         output += chunk.toString();
         process.stdout.write(chunk);
       });
-      const code: number = await new Promise((res) => child.on('close', (c) => res(c ?? 1)));
+      let code: number = await new Promise((res) => child.on('close', (c) => res(c ?? 1)));
       const totals = tapTotals(output) ?? { pass: 0, fail: 1, skip: 0 };
       if (code !== 0 && totals.fail === 0) totals.fail = 1;
+      if (files.length === 0) typed ? totals.pass++ : totals.fail++;
+      if (!typed) code = code || 1;
       console.log(`${totals.pass} passed, ${totals.fail} failed${totals.skip ? `, ${totals.skip} skipped` : ''}`);
       process.exitCode = code;
     });

@@ -1,7 +1,7 @@
 // watchd's events: appended as JSON lines to logs/watchd-events.jsonl, read back and shown by `lab logs watchd` and `lab status`.
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { logDir } from '../lab/paths.js';
+import { logDir } from './paths.js';
 
 export type WatchdEventKind =
   | 'started'

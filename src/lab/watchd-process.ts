@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readStat } from '../backends/common/proc-stat.js';
 import { LabError } from '../util/errors.js';
-import { logDir } from '../lab/paths.js';
+import { logDir } from './paths.js';
 import { builtScript } from '../util/paths.js';
-import type { RunningLab } from '../lab/running-lab.js';
-import { updateLab, type LabState, type WatchdRecord } from '../lab/state.js';
+import type { RunningLab } from './running-lab.js';
+import { updateLab, type LabState, type WatchdRecord } from './state.js';
 import { waitFor } from '../util/poll.js';
-import { eventsFile, readEvents, type WatchdEvent } from './events.js';
+import { eventsFile, readEvents, type WatchdEvent } from './watchd-events.js';
 
 /** Whether the recorded daemon is alive (same pid and start time, not a zombie). */
 export async function watchdAlive(w: WatchdRecord | undefined): Promise<boolean> {
