@@ -5,7 +5,8 @@ import { cleanNetnsLabs, listNetnsLabs } from '../backends/netns/clean.js';
 import { stopWatchd } from './watchd-process.js';
 import { openBackend } from './backend-choice.js';
 import { LabError } from '../util/errors.js';
-import { checkLabName, listLabNames, readState, removeLabDir } from './state.js';
+import { checkLabName } from '../util/lab-name.js';
+import { listLabNames, readState, removeLabDir } from './state.js';
 
 /** Removes the named lab; returns false when there was nothing to remove. */
 export async function downLab(name: string): Promise<boolean> {

@@ -7,8 +7,6 @@ import type { ClusterState } from '../schemes/cluster-state.js';
 import type { Topology } from '../topology/types.js';
 import { checkLabName, isLabName } from '../util/lab-name.js';
 import { LabError, UsageError } from '../util/errors.js';
-
-export { checkLabName };
 import { labDir, logDir, stateFile, stateRoot } from './paths.js';
 
 /** watchd, the failure detector: a host process (not in any node), tracked by pid and start time. */

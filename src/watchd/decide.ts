@@ -1,5 +1,5 @@
 // What watchd should change, pure: servers to take out of or put back into the function, and a dispatcher to fail over to.
-import type { LabState } from '../lab/state.js';
+import { clusterState, type LabState } from '../lab/state.js';
 import type { Monitor } from './monitor.js';
 
 export interface ServerChange {
@@ -29,7 +29,7 @@ export interface Failover {
 }
 
 export function activeDispatcher(state: LabState): string | undefined {
-  return state.activeDispatcher ?? state.topology.dispatchers[0]?.name;
+  return clusterState(state).activeDispatcher;
 }
 
 /** When the active dispatcher failed: the first other dispatcher whose last judged probe passed. */

@@ -4,6 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { lab, labChild, leftovers, needsRoot, sh } from '../helpers/cli.js';
 import { backendCases } from '../helpers/lab-fixture.js';
 
+// before any subtest: they run `./lab` synchronously, which would hold up the engine's answer past its timeout
+const dockerCase = (await backendCases()).find((c) => c.backend === 'docker')!;
+
 t.test('up, status --json, exec, down', { skip: needsRoot }, async (t) => {
   const name = 'lctest';
   lab(['down', '--name', name]);
@@ -75,8 +78,6 @@ t.test('SIGKILL part way through up, then clean, leaves nothing', { skip: needsR
     t.same(leftovers(name), [], `nothing left after SIGKILL at ${delayMs} ms`);
   }
 });
-
-const dockerCase = (await backendCases()).find((c) => c.backend === 'docker')!;
 
 /** Containers and networks of a lab on the Docker engine, by label. */
 function dockerLeftovers(name: string): string[] {

@@ -59,7 +59,7 @@ export async function createNodeContainer(docker: Docker, o: NodeContainerOption
       await connect(docker, o.lab, c.id, itf);
     }
     what = 'setting up its interfaces';
-    await setUp(docker, o.node.name, c.id, o.node.interfaces, o.prefixes);
+    await setUp(docker, o.node.name, containerName(o.lab, o.node.name), o.node.interfaces, o.prefixes);
   } catch (err) {
     if (err instanceof BackendError) throw err;
     throw new BackendError(`${what}: ${engineMessage(err)}`, o.node.name, engineMessage(err));
@@ -79,14 +79,14 @@ export async function reviveNodeContainer(docker: Docker, lab: string, node: str
     await docker.getNetwork(networkName(lab, itf.network)).disconnect({ Container: info.Id, Force: true });
     await connect(docker, lab, info.Id, itf);
   }
-  await setUp(docker, node, info.Id, interfaces, await networkPrefixes(docker, lab, interfaces));
+  await setUp(docker, node, containerName(lab, node), interfaces, await networkPrefixes(docker, lab, interfaces));
 }
 
 function connect(docker: Docker, lab: string, id: string, itf: InterfaceSpec): Promise<unknown> {
   return docker.getNetwork(networkName(lab, itf.network)).connect({ Container: id, EndpointConfig: { IPAMConfig: { IPv4Address: addressOf(itf) } } });
 }
 
-async function setUp(docker: Docker, node: string, id: string, interfaces: InterfaceSpec[], prefixes: Map<string, number>): Promise<void> {
+async function setUp(docker: Docker, node: string, container: string, interfaces: InterfaceSpec[], prefixes: Map<string, number>): Promise<void> {
   const script = nodeSetupScript(interfaces, (n) => prefixes.get(n) ?? 24);
-  assertOk(node, 'setting up its interfaces', await execIn(docker, id, ['sh', '-e'], { input: script }));
+  assertOk(node, 'setting up its interfaces', await execIn(docker, container, ['sh', '-e'], { input: script }));
 }

@@ -14,6 +14,7 @@ import {
   type ProcessRecord,
   type SpawnOptions,
 } from '../backend.js';
+import { debugCommand } from '../common/debug.js';
 import { followHostLog, readHostLog } from '../common/host-log.js';
 import { mapLimit } from '../common/map-limit.js';
 import { checkIfName, checkLabName, checkNodeName } from '../common/names.js';
@@ -22,7 +23,7 @@ import { projectRoot } from '../../util/paths.js';
 import { destroyDockerLab, labObjects, type DockerTeardownOptions } from './clean.js';
 import { dockerClient, engineIsLocal, engineMessage, statusOf } from './client.js';
 import { createNodeContainer, reviveNodeContainer } from './containers.js';
-import { execIn, followInContainer } from './exec.js';
+import { execIn, followInContainer, type ContainerExecOptions } from './exec.js';
 import { addNoTrack } from './host-notrack.js';
 import { ensureLabImage, imageExists } from './image/build.js';
 import { defaultImageTag } from './image/recipe.js';
@@ -125,6 +126,10 @@ export class DockerBackend implements Backend {
   }
 
   async exec(node: string, argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
+    return this.execWith(node, argv, options);
+  }
+
+  private async execWith(node: string, argv: string[], options: ContainerExecOptions): Promise<ExecResult> {
     if (argv.length === 0) throw new BackendError('exec needs a command', node);
     try {
       return fixNotFound(await execIn(this.docker, this.container(checkNodeName(node)), this.argv(argv), options));
@@ -145,8 +150,12 @@ export class DockerBackend implements Backend {
       }
     }
     const logFile = join(logDir, `${node}-${name}.log`);
-    const r = await this.exec(node, ['sh', '-c', SPAWN_SCRIPT, 'sh', logFile, ...argv]);
-    const out = parseSpawnOutput(assertOk(node, `starting ${name}`, r));
+    const t0 = performance.now();
+    // the host's node binary is the image's `node` without host mounts, inside the wrapper as well
+    const r = await this.execWith(node, ['sh', '-c', SPAWN_SCRIPT, 'sh', logFile, ...this.argv(argv)], { quiet: true });
+    const out = parseSpawnOutput(r);
+    debugCommand(node, argv, r.exitCode === 0 && out ? `started, pid ${out.pid}` : r.exitCode, performance.now() - t0);
+    assertOk(node, `starting ${name}`, r);
     if (!out) throw new BackendError(`starting ${name}: unexpected output ${JSON.stringify(r.stdout)}`, node);
     if (!out.stat || out.stat.state === 'Z') {
       const log = await this.exec(node, ['tail', '-n', '5', logFile]).catch(() => undefined);

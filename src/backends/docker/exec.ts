@@ -12,6 +12,8 @@ const POLL_MS = 150;
 export interface ContainerExecOptions {
   input?: string;
   timeoutMs?: number;
+  /** no trace line: the caller traces what the command stands for (spawn: the process it started, not its wrapper) */
+  quiet?: boolean;
 }
 
 /**
@@ -20,6 +22,7 @@ export interface ContainerExecOptions {
  * process group: TERM, then KILL 200 ms later).
  */
 export function execIn(docker: Docker, container: string, argv: string[], options: ContainerExecOptions = {}): Promise<ExecResult> {
+  if (options.quiet) return execUntraced(docker, container, argv, options);
   return traced(nodeOfContainer(container), argv, () => execUntraced(docker, container, argv, options));
 }
 

@@ -2,7 +2,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { cleanAll, downLab } from '../../lab/down.js';
-import { checkLabName, findLab } from '../../lab/state.js';
+import { findLab } from '../../lab/state.js';
+import { checkLabName } from '../../util/lab-name.js';
 import type { RunningLab } from '../../lab/running-lab.js';
 import { upLab } from '../../lab/up.js';
 import { BACKENDS, type BackendChoice } from '../../topology/types.js';

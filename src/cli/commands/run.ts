@@ -1,7 +1,7 @@
 // `lab run FILE`: a failure scenario (timeline of kills, revives, link flaps under load) with pass/fail per assertion; exit 1 if any fails.
 import type { Command } from 'commander';
 import { UsageError } from '../../util/errors.js';
-import { checkLabName } from '../../lab/state.js';
+import { checkLabName } from '../../util/lab-name.js';
 import { loadScenario } from '../../scenario/load.js';
 import { runScenario, type ScenarioReport } from '../../scenario/run.js';
 import { BACKENDS, type BackendChoice } from '../../topology/types.js';
