@@ -47,7 +47,7 @@ export const LINK_STATE: ActionArgument<boolean> = {
   help: 'down | up',
   completions: ['up', 'down'],
   parse(text, verb, node) {
-    if (text !== 'up' && text !== 'down') throw new UsageError(`${verb} ${node}: expected up or down, got "${text}"`);
+    if (text !== 'up' && text !== 'down') throw new UsageError(`${verb} ${node}: expected up or down, got "${text}" (a link goes down or up)`);
     return text === 'up';
   },
 };

@@ -1,10 +1,11 @@
 // How the dispatch function of a running lab reads: function, alive set, the population per server; and packet counters.
-import { dispatchFunctionOf } from '../dispatch/registry.js';
+import { dispatchFunctionOf, dispatchFunctionSummary } from '../dispatch/registry.js';
 import { summarizeRanges } from '../dispatch/summary.js';
 import { readCounters } from '../lab/counters.js';
 import { dispatchState } from '../lab/dispatch-control.js';
 import type { RunningLab } from '../lab/running-lab.js';
 import { cidrSize, parseCidr } from '../net/ipv4.js';
+import { schemeOf } from '../schemes/registry.js';
 import { printJson, table } from './output.js';
 
 /** What `lab dispatch show` prints (and the shell's `dispatch`). */
@@ -14,8 +15,11 @@ export function showDispatch(lab: RunningLab, json: boolean): void {
   const fn = dispatchFunctionOf(t);
   const pop = parseCidr(t.clientPopulation);
   const summary = summarizeRanges(fn, state, { base: pop.base, size: cidrSize(pop) });
-  if (json) return printJson({ function: t.dispatch.function, alive: state.alive.map((k) => t.servers[k]!.name), population: t.clientPopulation, summary });
-  console.log(`function: ${fn.label}, n = ${state.servers}`);
+  const scheme = schemeOf(t);
+  const rulesOn = scheme.dispatchNodes(t).map((n) => n.name);
+  if (json) return printJson({ scheme: t.scheme, rules_on: rulesOn, function: t.dispatch.function, alive: state.alive.map((k) => t.servers[k]!.name), population: t.clientPopulation, summary });
+  console.log(`scheme: ${scheme.title}; dispatch rules on ${rulesOn.join(' ')}`);
+  console.log(`function: ${fn.label}, n = ${state.servers} (${dispatchFunctionSummary(t.dispatch.function)})`);
   console.log(`alive: ${state.alive.map((k) => t.servers[k]!.name).join(' ')}`);
   console.log(`client population ${t.clientPopulation}:`);
   console.log(summary.text);

@@ -10,7 +10,7 @@ import { paperSingleFailure } from '../../src/dispatch/modulo.js';
 import { runBench } from '../../src/lab/bench.js';
 import { readCounters } from '../../src/lab/counters.js';
 import { downLab } from '../../src/lab/down.js';
-import { LabError } from '../../src/util/errors.js';
+import { exitCodeOf } from '../../src/util/errors.js';
 import { killNode, reviveNode } from '../../src/lab/failures.js';
 import type { RunningLab } from '../../src/lab/running-lab.js';
 import { readState } from '../../src/lab/state.js';
@@ -313,7 +313,7 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
     await program.parseAsync(['node', 'lab', ...args]);
     return { code: 0, stdout: out.join(''), stderr: '' };
   } catch (err) {
-    const code = err instanceof LabError ? err.exitCode : 1;
+    const code = exitCodeOf(err);
     return { code, stdout: out.join(''), stderr: `lab: ${(err as Error).message}\n` };
   } finally {
     console.log = log;

@@ -40,5 +40,5 @@ export async function traced<T extends { exitCode: number }>(where: string, argv
 export function debugPlan(node: string, steps: readonly { kind: string; line?: string; command?: string }[], exitCode: number, ms: number): void {
   if (!debugEnabled()) return;
   for (const s of steps) process.stderr.write(`olab-debug ${node}: plan: ${s.kind === 'run' ? s.line : `${s.command} <<EOF`}\n`);
-  debugCommand(node, [`plan of ${steps.length} steps`], exitCode, ms);
+  process.stderr.write(`olab-debug ${node}: plan of ${steps.length} step${steps.length === 1 ? '' : 's'} -> exit ${exitCode} (${Math.round(ms)} ms)\n`);
 }

@@ -84,7 +84,11 @@ export async function destroyDockerLab(lab: string, options: DockerTeardownOptio
     settled = false;
     found.containers.forEach((c) => containers.add(c.name));
     found.networks.forEach((n) => networks.add(n.name));
-    await Promise.all(found.containers.map((c) => removeContainer(docker, c).catch((err: unknown) => (lastError = `container ${c.name}: ${engineMessage(err)}`))));
+    // every container stopped (and seen stopped) before any is removed: no container exit overlaps the
+    // deletion of an endpoint, the race that makes Docker 20.10 lose count of a network's endpoints
+    const note = (c: { name: string }) => (err: unknown) => void (lastError = `container ${c.name}: ${engineMessage(err)}`);
+    await Promise.all(found.containers.map((c) => stopContainer(docker, c).catch(note(c))));
+    await Promise.all(found.containers.map((c) => removeStopped(docker, c).catch(note(c))));
     await Promise.all(
       found.networks.map((n) =>
         docker
@@ -111,12 +115,8 @@ export async function destroyDockerLab(lab: string, options: DockerTeardownOptio
   return { containers: [...containers].sort(), networks: [...networks].sort(), hostRules };
 }
 
-/**
- * SIGKILL, wait until the engine has seen the container stop (and released its network endpoints), then remove.
- * Force-removing many running containers at once let Docker 20.10 lose count of a network's endpoints here
- * ("has active endpoints" with none attached, until dockerd restarts); stopping first keeps the release in one path.
- */
-async function removeContainer(docker: Docker, c: { id: string; name: string }): Promise<void> {
+/** SIGKILL, then wait until the engine has seen the container stop (and released its network endpoints). */
+async function stopContainer(docker: Docker, c: { id: string; name: string }): Promise<void> {
   const container = docker.getContainer(c.id);
   try {
     await container.kill();
@@ -125,8 +125,15 @@ async function removeContainer(docker: Docker, c: { id: string; name: string }):
     // 404: gone; 409: not running (or removal already in progress)
     if (statusOf(err) !== 404 && statusOf(err) !== 409) throw err;
   }
+}
+
+/**
+ * Removes a stopped container. Force-removing running containers while others exited let Docker 20.10 lose
+ * count of a network's endpoints here ("has active endpoints" with none attached, until dockerd restarts).
+ */
+async function removeStopped(docker: Docker, c: { id: string; name: string }): Promise<void> {
   try {
-    await container.remove({ force: true, v: true });
+    await docker.getContainer(c.id).remove({ force: true, v: true });
   } catch (err) {
     // 404: gone; 409: removal already in progress; either way the next round looks again
     if (statusOf(err) !== 404 && statusOf(err) !== 409) throw err;
