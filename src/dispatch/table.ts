@@ -124,34 +124,36 @@ export function createTableFunction(buckets: number = DEFAULT_BUCKETS, seed: num
   checkBuckets(buckets);
   let cacheKey = '';
   let cached: number[] = [];
+  /** The owner table of a state, built once per state (every server's filter and every prediction read it). */
+  const ownersOf = (state: DispatchState): number[] => {
+    const key = `${state.servers}|${state.alive.join(',')}|${state.weights.join(',')}`;
+    if (key !== cacheKey) {
+      cached = bucketOwners(state, buckets);
+      cacheKey = key;
+    }
+    return cached;
+  };
   return {
     name: 'table',
     label: `table (${buckets} buckets)`,
     buckets,
     seed,
-    predict(ca: number, state: DispatchState): number {
-      const key = `${state.servers}|${state.alive.join(',')}|${state.weights.join(',')}`;
-      if (key !== cacheKey) {
-        cached = bucketOwners(state, buckets);
-        cacheKey = key;
-      }
-      return cached[bucketOf(ca, buckets, seed)]!;
-    },
+    predict: (ca, state) => ownersOf(state)[bucketOf(ca, buckets, seed)]!,
     describe(state, k) {
       if (!state.alive.includes(k)) return 'failed: serves no client';
-      const mine = bucketOwners(state, buckets).filter((o) => o === k).length;
+      const mine = ownersOf(state).filter((o) => o === k).length;
       return `${mine} of ${buckets} buckets of ${nftJhashExpression(buckets, seed)}`;
     },
     markRules: (ghost, state, names) => ({
       kind: 'load',
       command: 'nft -f -',
-      text: tableMarkRuleset(ghost, state, buckets, seed, names),
+      text: tableMarkRuleset(ghost, ownersOf(state), state.alive, seed, names),
       comment: `dispatch: mark = 1 + owner of bucket jhash(CA) mod ${buckets}`,
     }),
     filterRules: (ghost, state, k, name) => ({
       kind: 'load',
       command: 'nft -f -',
-      text: tableFilterRuleset(ghost, state, buckets, seed, k, name),
+      text: tableFilterRuleset(ghost, ownersOf(state), seed, k, name),
       comment: `local filter (paper 5): accept only buckets owned by ${name}`,
     }),
   };

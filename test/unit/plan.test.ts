@@ -24,7 +24,12 @@ function checkGolden(t: Test, name: string, plan: LabPlan): void {
   t.equal(text, readFileSync(golden, 'utf8'), `the plan equals ${golden} (UPDATE_GOLDEN=1 rewrites it after a reviewed change)`);
 }
 
-const shipped = (name: string): Topology => loadTopology(join(ROOT, 'topologies', `${name}.yaml`));
+/** A shipped topology, or (NAME-table) the same with the `table` function of 16 buckets. */
+const shipped = (name: string): Topology => {
+  const [file, fn] = name.split('-table');
+  if (fn === undefined) return loadTopology(join(ROOT, 'topologies', `${name}.yaml`));
+  return parseTopology(`name: tab\nscheme: ${file}\nservers: 4\ndispatch: {function: table, buckets: 16}\n`, `<${name}>`);
+};
 
 for (const name of ['routing', 'broadcast']) {
   t.test(`golden plan of topologies/${name}.yaml`, async (t) => checkGolden(t, name, planOf(shipped(name))));
@@ -32,6 +37,8 @@ for (const name of ['routing', 'broadcast']) {
 
 /** States a running lab goes through: a server taken out with watchd's probe routes on, a dispatcher failed over. */
 const states: [string, string, (t: Topology) => ClusterState][] = [
+  ['broadcast-table-s1-failed', 'broadcast-table', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
+  ['routing-table-s1-failed', 'routing-table', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
   ['routing-s1-failed', 'routing', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
   ['broadcast-s1-failed', 'broadcast', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
   ['routing-backup-failed-over', 'routing-backup', (t) => ({ ...initialClusterState(t), activeDispatcher: 'dispatcher2', probes: true })],

@@ -1,16 +1,15 @@
 // Compiles the bucket-table dispatch function into nftables rulesets (jhash of the client address into M buckets).
 import { atomicTable } from '../../plan/nft.js';
-import { bucketOwners, nftJhashExpression } from '../table.js';
-import type { DispatchState } from '../types.js';
+import { nftJhashExpression } from '../table.js';
 
 export const DISPATCH_TABLE = 'oneip_dispatch';
 export const FILTER_TABLE = 'oneip_filter';
 
-/** Dispatcher (routing scheme): mark = 1 + owner of the packet's bucket; a counter per server. */
-export function tableMarkRuleset(ghost: string, state: DispatchState, buckets: number, seed: number, names: string[]): string {
-  const owners = bucketOwners(state, buckets);
+/** Dispatcher (routing scheme): mark = 1 + owner of the packet's bucket (`owners`, one per bucket); a counter per alive server. */
+export function tableMarkRuleset(ghost: string, owners: readonly number[], alive: readonly number[], seed: number, names: string[]): string {
+  const buckets = owners.length;
   const map = owners.map((owner, b) => `${b} : ${owner + 1}`).join(', ');
-  const counters = state.alive.map((k) => `    ip daddr ${ghost} meta mark ${k + 1} counter comment "to ${names[k]}"`);
+  const counters = alive.map((k) => `    ip daddr ${ghost} meta mark ${k + 1} counter comment "to ${names[k]}"`);
   return atomicTable(DISPATCH_TABLE, [
     '  chain prerouting {',
     '    type filter hook prerouting priority mangle; policy accept;',
@@ -20,9 +19,10 @@ export function tableMarkRuleset(ghost: string, state: DispatchState, buckets: n
   ]);
 }
 
-/** Server k (broadcast scheme): accept ghost packets of its own buckets, drop the rest, at raw priority (before conntrack). */
-export function tableFilterRuleset(ghost: string, state: DispatchState, buckets: number, seed: number, k: number, name: string): string {
-  const mine = bucketOwners(state, buckets)
+/** Server k (broadcast scheme): accept ghost packets of its own buckets (`owners`, one per bucket), drop the rest, at raw priority (before conntrack). */
+export function tableFilterRuleset(ghost: string, owners: readonly number[], seed: number, k: number, name: string): string {
+  const buckets = owners.length;
+  const mine = owners
     .map((owner, b) => (owner === k ? b : -1))
     .filter((b) => b >= 0);
   const accept = mine.length > 0 ? [`    ip daddr ${ghost} ${nftJhashExpression(buckets, seed)} { ${mine.join(', ')} } counter accept comment "accept: hash names ${name}"`] : [];
