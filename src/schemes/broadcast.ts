@@ -2,6 +2,7 @@
 import { inPart, type PlanStep } from '../plan/types.js';
 import { atomicTable } from '../plan/nft.js';
 import type { Topology } from '../topology/types.js';
+import { LabError } from '../util/errors.js';
 import { run } from './base.js';
 import { dispatchStateOf } from './cluster-state.js';
 import type { Scheme } from './scheme.js';
@@ -43,7 +44,7 @@ export const broadcast: Scheme = {
   dispatchNodes: (t) => t.servers,
   routerSteps: (t) => routerBroadcastSteps(t),
   dispatcherPlan() {
-    throw new Error('the broadcast scheme has no dispatcher');
+    throw new LabError('the broadcast scheme has no dispatcher');
   },
   // the local filter is in place before the pkt_type fix lets a server take ghost packets at all,
   // so a server whose plan is applied under load (a revived one) never accepts, and resets, another's clients
