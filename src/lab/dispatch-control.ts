@@ -28,12 +28,9 @@ export function aliveAfter(state: LabState, down: string[], up: string[]): numbe
 
 /**
  * Marks servers down or up and applies the new function to every node that holds dispatch rules (under the
- * lab's lock, on the state as it is now, leaving killed nodes alone). `also` edits the state in the same step.
+ * lab's lock, on the state as it is now, leaving killed nodes alone).
  */
-export async function changeAlive(lab: RunningLab, down: string[], up: string[], also?: (state: LabState) => void): Promise<DispatchState> {
-  await changeCluster(lab, (state, now) => {
-    also?.(state);
-    return { next: { ...now, alive: aliveAfter(state, down, up) }, result: true };
-  });
+export async function changeAlive(lab: RunningLab, down: string[], up: string[]): Promise<DispatchState> {
+  await changeCluster(lab, (state, now) => ({ next: { ...now, alive: aliveAfter(state, down, up) }, result: true }));
   return dispatchState(lab);
 }

@@ -5,7 +5,7 @@ import { renderSteps, type PlanStep } from '../plan/types.js';
 import { builtScript } from '../util/paths.js';
 import { openBackend } from './backend-choice.js';
 import { LabError } from '../util/errors.js';
-import { findLab, readState, replaceContents, updateLab, type LabState } from './state.js';
+import { findLab, isKilled, readState, replaceContents, updateLab, type LabState } from './state.js';
 import type { ProbeResult } from '../server/probe.js';
 
 export class RunningLab {
@@ -44,7 +44,7 @@ export class RunningLab {
 
   /** Whether a node was killed (`lab kill`): plan changes leave it alone; `revive` applies its whole plan. */
   isKilled(node: string): boolean {
-    return this.state.failures?.[node]?.kind === 'killed';
+    return isKilled(this.state, node);
   }
 
   exec(node: string, argv: string[], input?: string): Promise<ExecResult> {

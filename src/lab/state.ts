@@ -66,6 +66,11 @@ export function clusterState(state: LabState): ClusterState {
   };
 }
 
+/** Whether a node was killed (`lab kill`): plan changes leave it alone; `revive` applies its whole plan. */
+export function isKilled(state: LabState, node: string): boolean {
+  return state.failures?.[node]?.kind === 'killed';
+}
+
 /** Records a cluster state in the lab's state. */
 export function setClusterState(state: LabState, cluster: ClusterState): void {
   state.alive = [...cluster.alive];

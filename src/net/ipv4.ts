@@ -28,10 +28,18 @@ export function maskOf(prefixLength: number): number {
   return prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
 }
 
+const WITH_PREFIX = /^([0-9.]+)\/(\d{1,2})$/;
+
+/** Whether text is "a.b.c.d/len": an address (host bits allowed, as on an interface) and a prefix length 0..32. */
+export function isIpv4WithPrefix(text: string): boolean {
+  const m = WITH_PREFIX.exec(text);
+  return !!m && isIpv4(m[1]!) && Number(m[2]) <= 32;
+}
+
 /** Parses "a.b.c.d/len"; the address must be the network address itself. */
 export function parseCidr(text: string): Cidr {
-  const m = /^([0-9.]+)\/(\d{1,2})$/.exec(text);
-  if (!m || !isIpv4(m[1]!) || Number(m[2]) > 32) throw new RangeError(`not an IPv4 prefix (a.b.c.d/len): "${text}"`);
+  const m = WITH_PREFIX.exec(text);
+  if (!m || !isIpv4WithPrefix(text)) throw new RangeError(`not an IPv4 prefix (a.b.c.d/len): "${text}"`);
   const prefixLength = Number(m[2]);
   const addr = ipToInt(m[1]!);
   const base = (addr & maskOf(prefixLength)) >>> 0;

@@ -1,5 +1,5 @@
 // What watchd should change, pure: servers to take out of or put back into the function, and a dispatcher to fail over to.
-import { clusterState, type LabState } from '../lab/state.js';
+import { clusterState, isKilled, type LabState } from '../lab/state.js';
 import type { Monitor } from './monitor.js';
 
 export interface ServerChange {
@@ -38,6 +38,6 @@ export function dispatcherFailover(state: LabState, monitor: Monitor): Failover 
   if (active === undefined || !monitor.failed(active)) return undefined;
   const to = state.topology.dispatchers
     .map((d) => d.name)
-    .find((d) => d !== active && !monitor.failed(d) && monitor.get(d).lastOk && state.failures?.[d]?.kind !== 'killed');
+    .find((d) => d !== active && !monitor.failed(d) && monitor.get(d).lastOk && !isKilled(state, d));
   return { from: active, to };
 }

@@ -56,13 +56,15 @@ export interface ContractCase {
   crash: { servers: number; delaysMs: number[]; childArgs: string[] };
 }
 
+/** Why the netns backend cannot run here ('' when it can): it needs root and iproute2. */
+export function netnsUnavailable(): string {
+  if (process.getuid?.() !== 0) return 'the netns backend needs root (network namespaces)';
+  if (!['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].some((p) => existsSync(p))) return 'iproute2 (ip) is not installed';
+  return '';
+}
+
 function netnsCase(): ContractCase {
-  const unavailable =
-    process.getuid?.() !== 0
-      ? 'the netns backend needs root (network namespaces)'
-      : !['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].some((p) => existsSync(p))
-        ? 'iproute2 (ip) is not installed'
-        : '';
+  const unavailable = netnsUnavailable();
   const labs = ['tcn1', 'tcn2', 'tcn3'] as const;
   const logDir = unavailable ? '' : mkdtempSync(join(tmpdir(), 'olab-contract-netns-'));
   const namespacePids = async (lab: string): Promise<number[]> => {

@@ -1,23 +1,19 @@
 // Integration test of what only the netns backend has (root only): its namespaces, host pids, /run/netns entries, clean of partial states; the shared contract is backend-contract.test.ts.
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../src/backends/common/run.js';
 import { cleanNetnsLabs, listLabNamespaces, listNetnsLabs } from '../../src/backends/netns/clean.js';
 import { NetnsBackend } from '../../src/backends/netns/netns-backend.js';
+import { netnsUnavailable } from '../helpers/backend-cases.js';
 import { smallLab } from '../helpers/netns-lab-spec.js';
 import { pidAlive, serverArgv, waitFor } from '../helpers/backend-checks.js';
 
 const LABS = ['tnb1', 'tnb3'];
 
-const whyNot =
-  process.getuid?.() !== 0
-    ? 'the netns backend tests need root (network namespaces)'
-    : !['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].some((p) => existsSync(p))
-      ? 'iproute2 (ip) is not installed'
-      : '';
+const whyNot = netnsUnavailable();
 
 if (whyNot) {
   t.plan(0, whyNot);

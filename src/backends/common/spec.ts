@@ -1,8 +1,8 @@
 // Checks a lab spec before any backend creates anything: names, references, addresses and sysctl values.
+import { isIpv4WithPrefix } from '../../net/ipv4.js';
 import { BackendError, type LabSpec } from '../backend.js';
 import { checkIfName, checkNetworkName, checkNodeName } from './names.js';
 
-const CIDR_RE = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/([0-9]|[12]\d|3[0-2])$/;
 const SYSCTL_KEY_RE = /^[a-z0-9_]+([./][A-Za-z0-9_-]+)+$/;
 const SYSCTL_VALUE_RE = /^[^'\n\\]*$/;
 
@@ -13,7 +13,7 @@ export function validateSpec(lab: string, spec: LabSpec): void {
   for (const net of spec.networks) {
     checkNetworkName(net.name);
     if (networks.has(net.name)) throw new BackendError(`network ${net.name} is defined twice`);
-    if (!CIDR_RE.test(net.subnet)) throw new BackendError(`network ${net.name}: subnet "${net.subnet}" is not a.b.c.d/len`);
+    if (!isIpv4WithPrefix(net.subnet)) throw new BackendError(`network ${net.name}: subnet "${net.subnet}" is not a.b.c.d/len`);
     networks.add(net.name);
   }
   const nodes = new Set<string>();
@@ -30,7 +30,7 @@ export function validateSpec(lab: string, spec: LabSpec): void {
       if (nets.has(itf.network)) {
         throw new BackendError(`two interfaces on network ${itf.network} (one per network per node)`, node.name);
       }
-      if (!CIDR_RE.test(itf.address)) {
+      if (!isIpv4WithPrefix(itf.address)) {
         throw new BackendError(`interface ${itf.name}: address "${itf.address}" is not a.b.c.d/len`, node.name);
       }
       ifnames.add(itf.name);
