@@ -27,6 +27,15 @@ t.test('up, status --json, exec, down', { skip: needsRoot }, async (t) => {
   const s2 = status.nodes.find((n: { name: string }) => n.name === 's2');
   t.same(s2, { name: 's2', role: 'server', addresses: ['10.0.1.12/24', '10.0.0.100/32'] });
 
+  const dispatch = JSON.parse(lab(['dispatch', 'show', '--name', name, '--json']).stdout);
+  t.same(dispatch.rules_on, ['dispatcher'], 'dispatch show: the routing scheme keeps its rules on the dispatcher');
+  t.same(
+    dispatch.summary.servers.map((r: { addresses: number }) => r.addresses),
+    [0, 1, 2, 3].map((k) => Array.from({ length: 32768 }, (_, i) => i).filter((i) => (0xc6128000 + i) % 4 === k).length),
+    'dispatch show: each server takes the population addresses with CA mod 4 = k (the model, counted here)',
+  );
+  t.match(lab(['dispatch', 'show', '--name', name]).stdout, /^scheme: routing-based dispatching \(paper section 4\); dispatch rules on dispatcher$/m);
+
   const routes = lab(['exec', '--name', name, 'client', '--', 'ip', 'route']);
   t.equal(routes.code, 0);
   t.match(routes.stdout, /10\.0\.0\.100 via 198\.18\.0\.1/);

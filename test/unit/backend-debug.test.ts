@@ -1,6 +1,6 @@
 // Unit tests of OLAB_DEBUG=1 command tracing (src/backends/common/debug.ts): one stderr line per command, nothing on stdout, silence otherwise.
 import t from 'tap';
-import { debugCommand, oneLine, traced } from '../../src/backends/common/debug.js';
+import { debugCommand, debugPlan, oneLine, traced } from '../../src/backends/common/debug.js';
 import { run } from '../../src/backends/common/run.js';
 
 /** Runs fn with process.stdout/stderr writes captured; returns what each got. */
@@ -40,6 +40,22 @@ t.test('a command in a node, and one that could not run', async (t) => {
   t.match(failed.stderr, /^olab-debug s1: true -> error: container is not running \(\d+ ms\)\n$/, 'the first line of the error');
   const started = await captured(async () => debugCommand('h1', ['sleep', '300'], 'started, pid 42', 3));
   t.equal(started.stderr, 'olab-debug h1: sleep 300 -> started, pid 42 (3 ms)\n');
+});
+
+t.test('a plan: each step on its own line, then the outcome of the whole script', async (t) => {
+  withDebug('1');
+  const steps = [
+    { kind: 'run', line: 'ip addr replace 10.0.0.100/32 dev lo' },
+    { kind: 'load', command: 'nft -f -', text: 'table ip t {}' },
+  ];
+  const got = await captured(async () => debugPlan('s0', steps, 1, 12.4));
+  t.equal(got.stdout, '', 'nothing on stdout');
+  t.equal(
+    got.stderr,
+    'olab-debug s0: plan: ip addr replace 10.0.0.100/32 dev lo\nolab-debug s0: plan: nft -f - <<EOF\nolab-debug s0: plan of 2 steps -> exit 1 (12 ms)\n',
+  );
+  withDebug(undefined);
+  t.same(await captured(async () => debugPlan('s0', steps, 0, 1)), { stdout: '', stderr: '' }, 'silent without OLAB_DEBUG');
 });
 
 t.test('scripts stay on one line', async (t) => {
