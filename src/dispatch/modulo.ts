@@ -1,5 +1,5 @@
 // The paper's dispatching function (section 6.3): k = CA mod n, failed servers' clients rehashed over the alive ones; its BPF rules.
-import { moduloFilterTable, modulMarkTable } from './rules/iptables-bpf.js';
+import { moduloFilterTable, moduloSecondChanceTable, modulMarkTable } from './rules/iptables-bpf.js';
 import { DispatchError, type DispatchFunction, type DispatchState } from './types.js';
 
 /** Checks `ca` is an unsigned 32-bit integer and returns it. */
@@ -43,11 +43,17 @@ export const modulo: DispatchFunction = {
     text: modulMarkTable(ghost, state, names),
     comment: 'dispatch: mark = 1 + server index, CA mod n in classic BPF (xt_bpf)',
   }),
-  filterRules: (ghost, state, k, name) => ({
+  filterRules: (ghost, state, k, name, options) => ({
     kind: 'load',
     command: 'iptables-restore',
-    text: moduloFilterTable(ghost, state, k, name),
-    comment: `local filter (paper 5): accept only clients whose hash names ${name}`,
+    text: moduloFilterTable(ghost, state, k, name, options?.passMidstream),
+    comment: `local filter (paper 5): accept only clients whose hash names ${name}${options?.passMidstream ? ', and TCP other than a SYN (transition)' : ''}`,
+  }),
+  secondChanceRules: (ghost, previous, targets, names) => ({
+    kind: 'load',
+    command: 'iptables-restore',
+    text: moduloSecondChanceTable(ghost, previous, targets, names),
+    comment: previous ? 'transition: mark untracked TCP with its owner under the previous function (CA mod n in BPF)' : 'transition: none in force (mangle table empty)',
   }),
 };
 

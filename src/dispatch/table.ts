@@ -1,7 +1,7 @@
 // Bucket-table dispatch: nftables `jhash ip saddr mod M seed S` picks a bucket, a weighted table maps buckets to servers; its nft rules.
 import { jhashIpv4, reciprocalScale } from './jhash.js';
 import { checkAlive, clientAddress } from './modulo.js';
-import { tableFilterRuleset, tableMarkRuleset } from './rules/nft-table.js';
+import { tableFilterRuleset, tableMarkRuleset, tableSecondChanceRuleset } from './rules/nft-table.js';
 import { DispatchError, type DispatchFunction, type DispatchState } from './types.js';
 
 export const DEFAULT_BUCKETS = 256;
@@ -82,9 +82,61 @@ export function interleave(counts: number[]): number[] {
   return out;
 }
 
+/** How many buckets each of n servers owns. */
+function countOwners(owners: readonly number[], n: number): number[] {
+  const counts = Array.from({ length: n }, () => 0);
+  for (const o of owners) counts[o]!++;
+  return counts;
+}
+
+/** `take` of the sorted `items`, spread evenly over them. */
+function spreadPick(items: number[], take: number): number[] {
+  return Array.from({ length: take }, (_, j) => items[Math.floor(((j + 0.5) * items.length) / take)]!);
+}
+
+/** How many buckets each earlier server gives to server i when it joins: in proportion to what it holds above its new share. */
+function givers(counts: number[], weights: number[], buckets: number, share: number): number[] {
+  // weights: servers 0..i, the joining one last; counts: servers 0..i-1
+  const total = weights.reduce((s, w) => s + w, 0);
+  const surplus = counts.map((c, s) => Math.max(0, c * total - buckets * weights[s]!));
+  const give = apportion(share, surplus).map((g, s) => Math.min(g, counts[s]!));
+  let left = share - give.reduce((a, g) => a + g, 0);
+  for (let s = 0; left > 0 && s < counts.length; s++) {
+    const more = Math.min(left, counts[s]! - give[s]!);
+    give[s]! += more;
+    left -= more;
+  }
+  return give;
+}
+
 /**
- * Owner server index of each of `buckets` buckets. The base table (all servers alive) gives each
- * server a count proportional to its weight, interleaved. Buckets of alive servers never move; the
+ * The table with every server alive, built by adding servers one at a time: server i takes its share of the
+ * buckets (its largest-remainder quota among servers 0..i) from the servers before it, each giving in
+ * proportion to what it holds above its new share, picked evenly over its buckets. Growing n to n + 1 so
+ * moves buckets only to the new server (at most ceil(M/(n+1)) with equal weights); shrinking moves them back.
+ */
+export function baseOwners(buckets: number, weights: number[]): number[] {
+  const first = weights.findIndex((w) => w > 0);
+  if (first < 0) throw new DispatchError('every server has weight 0');
+  const owners = Array.from({ length: buckets }, () => first);
+  for (let i = first + 1; i < weights.length; i++) {
+    if (!(weights[i]! > 0)) continue;
+    const upTo = weights.slice(0, i + 1);
+    const share = apportion(buckets, upTo)[i]!;
+    if (share === 0) continue;
+    const give = givers(countOwners(owners, i), upTo, buckets, share);
+    give.forEach((g, s) => {
+      if (g === 0) return;
+      const mine = owners.flatMap((o, b) => (o === s ? [b] : []));
+      for (const b of spreadPick(mine, g)) owners[b] = i;
+    });
+  }
+  return owners;
+}
+
+/**
+ * Owner server index of each of `buckets` buckets. The base table (all servers alive, baseOwners) gives each
+ * server a count proportional to its weight, and a new server takes buckets only from the others. Buckets of alive servers never move; the
  * buckets of dead servers are apportioned over the alive servers by weight (ties to the server with
  * the fewest base buckets per weight, then the lowest index) and handed out interleaved in bucket order.
  */
@@ -93,8 +145,8 @@ export function bucketOwners(state: DispatchState, buckets: number = DEFAULT_BUC
   checkAlive(state);
   checkWeights(state);
   const n = state.servers;
-  const baseCounts = apportion(buckets, state.weights);
-  const owners = interleave(baseCounts);
+  const owners = baseOwners(buckets, state.weights);
+  const baseCounts = countOwners(owners, n);
   const alive = new Set(state.alive);
   const orphans: number[] = [];
   owners.forEach((s, b) => {
@@ -150,11 +202,17 @@ export function createTableFunction(buckets: number = DEFAULT_BUCKETS, seed: num
       text: tableMarkRuleset(ghost, ownersOf(state), state.alive, seed, names),
       comment: `dispatch: mark = 1 + owner of bucket jhash(CA) mod ${buckets}`,
     }),
-    filterRules: (ghost, state, k, name) => ({
+    filterRules: (ghost, state, k, name, options) => ({
       kind: 'load',
       command: 'nft -f -',
-      text: tableFilterRuleset(ghost, ownersOf(state), seed, k, name),
-      comment: `local filter (paper 5): accept only buckets owned by ${name}`,
+      text: tableFilterRuleset(ghost, ownersOf(state), seed, k, name, options?.passMidstream),
+      comment: `local filter (paper 5): accept only buckets owned by ${name}${options?.passMidstream ? ', and TCP other than a SYN (transition)' : ''}`,
+    }),
+    secondChanceRules: (ghost, previous, targets) => ({
+      kind: 'load',
+      command: 'nft -f -',
+      text: tableSecondChanceRuleset(ghost, previous ? bucketOwners(previous, buckets) : undefined, targets, seed),
+      comment: previous ? 'transition: mark untracked TCP with the owner of its bucket under the previous function' : 'transition: none in force (table empty)',
     }),
   };
 }

@@ -30,8 +30,23 @@ export interface DispatchFunction extends DispatchModel {
   /** On a dispatcher: mark every ghost packet with 1 + the index of the server that serves it. */
   markRules(ghost: string, state: DispatchState, names: string[]): PlanStep;
   /** On server k: accept the ghost packets whose client it serves, drop the rest, before conntrack. */
-  filterRules(ghost: string, state: DispatchState, k: number, name: string): PlanStep;
+  filterRules(ghost: string, state: DispatchState, k: number, name: string, options?: FilterOptions): PlanStep;
+  /**
+   * On routing server k during a graceful transition: a ghost TCP packet that is no SYN and that conntrack does
+   * not know (INVALID) gets mark SECOND_CHANCE_MARK + j where `previous` names server j (only for j in
+   * `targets`). With `previous` undefined: the same table, empty (no transition in force).
+   */
+  secondChanceRules(ghost: string, previous: DispatchState | undefined, targets: number[], names: string[]): PlanStep;
 }
+
+/** How a server's local filter treats TCP packets that are no SYN. */
+export interface FilterOptions {
+  /** graceful transition in force: they pass the filter, so that conntrack keeps those of connections this server holds */
+  passMidstream?: boolean;
+}
+
+/** Second-chance marks (routing scheme, graceful transitions): SECOND_CHANCE_MARK + j names server j, the owner before the change. */
+export const SECOND_CHANCE_MARK = 0x10000;
 
 /** A dispatch model refused its input: bad state, buckets or addresses (exit code 2). */
 export class DispatchError extends UsageError {

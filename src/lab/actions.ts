@@ -1,14 +1,19 @@
-// The one table of failure actions (kill, stop, revive, link, loss): arguments, parsing, what each does, its report and its effect.
+// The one table of actions (kill, stop, revive, link, loss, drain, undrain, scale): arguments, parsing, what each does, its report and its effect.
 import type { LabNode, Topology } from '../topology/types.js';
 import { UsageError } from '../util/errors.js';
 import { killNode, reviveNode, setNodeLink, setNodeLoss, stopNode } from './failures.js';
 import type { RunningLab } from './running-lab.js';
+import { changeAlive } from './dispatch-control.js';
+import { scaleLab } from './scale.js';
+import { MAX_SERVERS } from '../topology-file/schema.js';
 
 /** An action as parsed: the same words as the commands (kill s1, link s1 down, loss s1 20). */
 export type Action =
-  | { kind: 'kill' | 'stop' | 'revive'; node: string; text: string }
+  | { kind: 'kill' | 'stop' | 'revive' | 'drain' | 'undrain'; node: string; text: string }
   | { kind: 'link'; node: string; up: boolean; text: string }
-  | { kind: 'loss'; node: string; percent: number; text: string };
+  | { kind: 'loss'; node: string; percent: number; text: string }
+  /** the one action on the whole cluster: its number of servers */
+  | { kind: 'scale'; node?: undefined; servers: number; text: string };
 
 export type ActionName = Action['kind'];
 
@@ -26,6 +31,8 @@ export interface ActionArgument<V> {
 
 export interface ActionDefinition {
   name: ActionName;
+  /** what it acts on: a node (the default), or the cluster's number of servers (N) */
+  operand?: 'node' | 'count';
   /** help of the command (CLI) */
   description: string;
   /** the shorter line of the shell's help */
@@ -36,9 +43,11 @@ export interface ActionDefinition {
   refuse?(node: LabNode): string | undefined;
   /** does it and returns the confirmation line */
   run(lab: RunningLab, action: Action): Promise<string>;
-  /** whether it takes the node out of service (watchd should react) or puts it back */
-  effect(action: Action): 'fails' | 'restores';
+  /** whether it takes the node out of service (watchd should react), puts it back, or changes the function on purpose */
+  effect(action: Action): ActionEffect;
 }
+
+export type ActionEffect = 'fails' | 'restores' | 'changes';
 
 /** `up` or `down` -> whether the link goes up. */
 export const LINK_STATE: ActionArgument<boolean> = {
@@ -83,7 +92,7 @@ export const ACTIONS: readonly ActionDefinition[] = [
     description: 'crash a node at once: its processes die (by pid) and its links drop (Docker: the container is killed)',
     shellDescription: 'crash a node at once: its processes die, its links drop',
     run: async (lab, a) => {
-      await killNode(lab, a.node);
+      await killNode(lab, a.node!);
       return `${a.node} killed${watchdNote(lab)}`;
     },
     effect: () => 'fails',
@@ -93,7 +102,7 @@ export const ACTIONS: readonly ActionDefinition[] = [
     description: 'stop a node gracefully: SIGTERM to its processes (SIGKILL after 5 s); links and rules stay',
     shellDescription: "stop a node's processes gracefully (SIGTERM); links and rules stay",
     refuse: (n) => (n.role === 'server' ? undefined : `stop ends a node's processes, and a ${n.role} does its work in the kernel: use kill ${n.name} or link ${n.name} down`),
-    run: async (lab, a) => `${a.node}: stopped ${started(await stopNode(lab, a.node))}${watchdNote(lab)}`,
+    run: async (lab, a) => `${a.node}: stopped ${started(await stopNode(lab, a.node!))}${watchdNote(lab)}`,
     effect: () => 'fails',
   },
   {
@@ -101,9 +110,9 @@ export const ACTIONS: readonly ActionDefinition[] = [
     description: 'bring a node back: links up, its plan applied again with the current dispatch rules, its services restarted',
     shellDescription: 'bring a node back: links up, its plan again, its services restarted',
     run: async (lab, a) => {
-      const back = await reviveNode(lab, a.node);
+      const back = await reviveNode(lab, a.node!);
       const what = back.length > 0 ? `; restarted ${started(back)}` : '';
-      const note = lab.state.watchd?.down.includes(a.node) ? '; watchd puts it back into the function once it answers' : '';
+      const note = lab.state.watchd?.down.includes(a.node!) ? '; watchd puts it back into the function once it answers' : '';
       return `${a.node} revived${what}${note}`;
     },
     effect: () => 'restores',
@@ -115,7 +124,7 @@ export const ACTIONS: readonly ActionDefinition[] = [
     argument: LINK_STATE,
     run: async (lab, a) => {
       const up = a.kind === 'link' && a.up;
-      await setNodeLink(lab, a.node, up);
+      await setNodeLink(lab, a.node!, up);
       return `${a.node}: LAN link ${up ? 'up' : 'down'}${up ? '' : watchdNote(lab)}`;
     },
     effect: (a) => (a.kind === 'link' && a.up ? 'restores' : 'fails'),
@@ -127,20 +136,66 @@ export const ACTIONS: readonly ActionDefinition[] = [
     argument: PERCENT,
     run: async (lab, a) => {
       const percent = a.kind === 'loss' ? a.percent : 0;
-      await setNodeLoss(lab, a.node, percent);
+      await setNodeLoss(lab, a.node!, percent);
       return percent === 0 ? `${a.node}: no injected loss` : `${a.node}: dropping ${percent} % of packets in and ${percent} % out on its LAN interface`;
     },
     effect: (a) => (a.kind === 'loss' && a.percent === 0 ? 'restores' : 'fails'),
   },
+  {
+    name: 'drain',
+    description: 'drain a server: out of the dispatch function, it takes no new connection and finishes those it has (graceful transition)',
+    shellDescription: 'take a server out of the function; its connections finish there',
+    refuse: (n) => (n.role === 'server' ? undefined : `drain takes a server out of the dispatch function; ${n.name} is a ${n.role}`),
+    run: async (lab, a) => {
+      await changeAlive(lab, [a.node!], []);
+      return `${a.node} drained: no new connection goes to it${transitionNote(lab)}`;
+    },
+    effect: () => 'changes',
+  },
+  {
+    name: 'undrain',
+    description: 'put a drained server back into the dispatch function (graceful transition: connections elsewhere finish where they are)',
+    shellDescription: 'put a drained server back into the function',
+    refuse: (n) => (n.role === 'server' ? undefined : `undrain puts a server back into the dispatch function; ${n.name} is a ${n.role}`),
+    run: async (lab, a) => {
+      await changeAlive(lab, [], [a.node!]);
+      return `${a.node} back in the function${transitionNote(lab)}`;
+    },
+    effect: () => 'changes',
+  },
+  {
+    name: 'scale',
+    operand: 'count',
+    description: 'grow or shrink the cluster to N servers: new nodes wired and serving before the function changes; leaving ones drained first',
+    shellDescription: 'grow or shrink the cluster to N servers',
+    run: async (lab, a) => {
+      const r = await scaleLab(lab, a.kind === 'scale' ? a.servers : 0);
+      const what = r.added.length > 0 ? `added ${r.added.join(', ')}` : r.removed.length > 0 ? `removed ${r.removed.join(', ')}` : 'nothing to do';
+      return `scaled from ${r.from} to ${r.to} servers: ${what}${transitionNote(lab)}`;
+    },
+    effect: () => 'changes',
+  },
 ];
+
+/** What the transition in force means, for confirmation lines. */
+function transitionNote(lab: RunningLab): string {
+  const tr = lab.state.transition;
+  return tr ? `; transition in force until the moved clients' connections finish (at most ${lab.state.topology.transitionTimeoutMs / 1000} s): lab status shows it` : '';
+}
+
+/** `scale N`: a count of servers from 1 to MAX_SERVERS. */
+export function parseServerCount(text: string, verb = 'scale'): number {
+  if (!/^\d{1,3}$/.test(text) || Number(text) < 1 || Number(text) > MAX_SERVERS) throw new UsageError(`${verb}: N must be a whole number from 1 to ${MAX_SERVERS}, got "${text}"`);
+  return Number(text);
+}
 
 export function actionDefinition(name: string): ActionDefinition | undefined {
   return ACTIONS.find((a) => a.name === name);
 }
 
-/** "link NODE up|down" */
+/** "link NODE up|down", "scale N" */
 export function actionForm(def: ActionDefinition): string {
-  return [def.name, 'NODE', def.argument?.usage].filter(Boolean).join(' ');
+  return [def.name, def.operand === 'count' ? 'N' : 'NODE', def.argument?.usage].filter(Boolean).join(' ');
 }
 
 /** Every form, for messages: "kill NODE, stop NODE, revive NODE, link NODE up|down, loss NODE PERCENT". */
@@ -153,9 +208,10 @@ export function actionFromWords(words: string[]): Action {
   if (!def) throw new UsageError(`unknown action "${verb ?? ''}": one of ${ACTION_FORMS}`);
   const text = words.join(' ');
   if (words.length !== (def.argument ? 3 : 2)) throw new UsageError(`"${text}": expected ${actionForm(def)}`);
+  if (def.name === 'scale') return { kind: 'scale', servers: parseServerCount(node!), text };
   if (def.name === 'link') return { kind: 'link', node: node!, up: LINK_STATE.parse(arg!, 'link', node!), text };
   if (def.name === 'loss') return { kind: 'loss', node: node!, percent: PERCENT.parse(arg!, 'loss', node!), text };
-  return { kind: def.name, node: node!, text };
+  return { kind: def.name as 'kill', node: node!, text };
 }
 
 /** An action of a timeline, against a topology's nodes (not the client, which runs the load); a string is why it is refused. */
@@ -167,6 +223,7 @@ export function parseTimelineAction(text: string, t: Topology): Action | string 
     if (err instanceof UsageError) return err.message;
     throw err;
   }
+  if (action.kind === 'scale') return action;
   const found = t.nodes.find((n) => n.name === action.node);
   if (!found) return `no node "${action.node}" in the topology (nodes: ${t.nodes.filter((n) => n.role !== 'client').map((n) => n.name).join(', ')})`;
   if (found.role === 'client') return 'the client runs the load: fail a router, dispatcher or server instead';
@@ -179,6 +236,6 @@ export function runAction(lab: RunningLab, action: Action): Promise<string> {
 }
 
 /** Whether the action takes the node out of service (watchd should react), or puts it back. */
-export function actionEffect(action: Action): 'fails' | 'restores' {
+export function actionEffect(action: Action): ActionEffect {
   return actionDefinition(action.kind)!.effect(action);
 }

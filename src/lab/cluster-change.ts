@@ -1,16 +1,30 @@
-// Changes the cluster's state (alive set, active dispatcher, probe routes) and applies exactly what planLab says changed.
-import { planChanges } from '../schemes/plan-lab.js';
-import type { ClusterState } from '../schemes/cluster-state.js';
+// Changes the cluster's state (alive set, dispatcher, probes, transition, n) and applies exactly what planLab says changed.
+import { planChanges, type PlanChange } from '../schemes/plan-lab.js';
+import { dispatchStateOf, withTransition, type ClusterState } from '../schemes/cluster-state.js';
+import { movedClients } from './moved-clients.js';
+import { appendEvent, eventsFile, makeEvent } from './watchd-events.js';
+import type { Topology } from '../topology/types.js';
 import type { RunningLab } from './running-lab.js';
 import { clusterState, setClusterState, type LabState } from './state.js';
 
 /** A decision on the state as it is now: the next cluster state and what to report, or undefined for no change. */
-export type ClusterDecision<T> = (state: LabState, now: ClusterState) => { next: ClusterState; result: T } | undefined;
+export interface ClusterDecisionResult<T> {
+  next: ClusterState;
+  result: T;
+  /** the topology after the change (scale); the lab's own when absent */
+  topology?: Topology;
+  /** the change ends the transition in force (the function stays as it is) */
+  endTransition?: boolean;
+}
+
+export type ClusterDecision<T> = (state: LabState, now: ClusterState) => ClusterDecisionResult<T> | undefined;
 
 /**
- * Under the lab's lock, on the state read afresh: decides the next cluster state, applies the parts of every
- * node's plan that differ between planLab(now) and planLab(next) (each part replaces itself atomically),
- * leaving killed nodes alone (revive applies their whole plan later), and records the new state.
+ * Under the lab's lock, on the state read afresh: decides the next cluster state (with a transition from the
+ * state in force when the topology asks for graceful changes), applies the parts of every node's plan that
+ * differ between planLab(now) and planLab(next) (each part replaces itself atomically), leaving killed nodes
+ * alone (revive applies their whole plan later), and records the new state. Servers go first, so every server
+ * holds the rules of a transition before a dispatcher sends it packets by the new function.
  * Returns the decision's result, or undefined when it decided on no change.
  */
 export async function changeCluster<T>(lab: RunningLab, decide: ClusterDecision<T>): Promise<T | undefined> {
@@ -18,9 +32,31 @@ export async function changeCluster<T>(lab: RunningLab, decide: ClusterDecision<
     const now = clusterState(state);
     const decision = decide(state, now);
     if (!decision) return undefined;
-    const changes = planChanges(state.topology, now, decision.next).filter((c) => !lab.isKilled(c.node));
-    await Promise.all(changes.map((c) => lab.applySteps(c.node, c.steps)));
-    setClusterState(state, decision.next);
+    const before = state.topology;
+    const after = decision.topology ?? before;
+    const next = decision.endTransition ? { ...decision.next, transition: undefined } : withTransition(after, now, decision.next, before);
+    const changes = planChanges(before, now, next, after).filter((c) => !lab.isKilled(c.node) && after.nodes.some((n) => n.name === c.node));
+    await applyInWaves(lab, after, changes);
+    state.topology = after;
+    setClusterState(state, next);
+    if (next.transition && next.transition.started !== now.transition?.started) await recordStart(state, next);
     return decision.result;
   });
+}
+
+/** The lab's event log gets a line for every transition that starts: from which function to which, how many clients move. */
+async function recordStart(state: LabState, next: ClusterState): Promise<void> {
+  const t = state.topology;
+  const from = next.transition!.from;
+  const to = dispatchStateOf(t, next);
+  const name = (k: number) => t.servers[k]?.name ?? `s${k}`;
+  const message = `n ${from.servers} -> ${to.servers}, alive ${from.alive.map(name).join(' ')} -> ${to.alive.map(name).join(' ')}`;
+  await appendEvent(eventsFile(state.name), makeEvent('transition-started', { message, moved_clients: movedClients(t, from, to) }, next.transition!.started));
+}
+
+/** Applies plan changes: every server first, then the other nodes. */
+async function applyInWaves(lab: RunningLab, t: Topology, changes: PlanChange[]): Promise<void> {
+  const isServer = (c: PlanChange) => t.servers.some((s) => s.name === c.node);
+  await Promise.all(changes.filter(isServer).map((c) => lab.applySteps(c.node, c.steps)));
+  await Promise.all(changes.filter((c) => !isServer(c)).map((c) => lab.applySteps(c.node, c.steps)));
 }

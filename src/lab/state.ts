@@ -3,7 +3,7 @@ import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProcessRecord } from '../backends/backend.js';
-import type { ClusterState } from '../schemes/cluster-state.js';
+import type { ClusterState, Transition } from '../schemes/cluster-state.js';
 import type { Topology } from '../topology/types.js';
 import { checkLabName, isLabName } from '../util/lab-name.js';
 import { LabError, UsageError } from '../util/errors.js';
@@ -51,6 +51,12 @@ export interface LabState {
   activeDispatcher?: string;
   /** watchd's probe routes are on the router (ClusterState) */
   probes?: boolean;
+  /** servers drained: out of the function, still serving their connections (ClusterState) */
+  drained?: number[];
+  /** a graceful change in force (ClusterState) */
+  transition?: Transition;
+  /** the last look at the connections a transition waits for */
+  transitionCheck?: { at: number; connectionsLeft: number };
   /** nodes with an injected failure */
   failures?: Record<string, NodeFailure>;
   /** nodes with injected packet loss: percent dropped on their LAN interface, each way */
@@ -63,6 +69,8 @@ export function clusterState(state: LabState): ClusterState {
     alive: [...state.alive],
     activeDispatcher: state.activeDispatcher ?? state.topology.dispatchers[0]?.name,
     probes: state.probes ?? false,
+    ...(state.drained?.length ? { drained: [...state.drained] } : {}),
+    ...(state.transition ? { transition: state.transition } : {}),
   };
 }
 
@@ -76,6 +84,15 @@ export function setClusterState(state: LabState, cluster: ClusterState): void {
   state.alive = [...cluster.alive];
   if (cluster.activeDispatcher !== undefined) state.activeDispatcher = cluster.activeDispatcher;
   state.probes = cluster.probes;
+  if (cluster.drained?.length) state.drained = [...cluster.drained];
+  else delete state.drained;
+  if (cluster.transition) {
+    if (state.transition?.started !== cluster.transition.started) delete state.transitionCheck;
+    state.transition = cluster.transition;
+  } else {
+    delete state.transition;
+    delete state.transitionCheck;
+  }
 }
 
 /** Claims the lab's folder; fails when a lab of that name exists. */

@@ -13,7 +13,9 @@ export type WatchdEventKind =
   | 'sighted'
   | 'prober-restarted'
   | 'error'
-  | 'stopped';
+  | 'stopped'
+  | 'transition-started'
+  | 'transition-ended';
 
 export interface WatchdEvent {
   /** ms since the epoch */
@@ -41,6 +43,10 @@ export interface WatchdEvent {
   interval_ms?: number;
   prober_pid?: number;
   message?: string;
+  /** transition-started: client addresses of the population the change moves */
+  moved_clients?: number;
+  /** transition-ended: connections of moved clients left on their old owners (reset when it timed out) */
+  connections_left?: number;
 }
 
 export function eventsFile(lab: string): string {

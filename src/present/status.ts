@@ -4,6 +4,8 @@ import { interfaceCidr } from '../topology/types.js';
 import { formatEvent } from '../lab/watchd-events.js';
 import type { WatchdStatus } from '../lab/watchd-process.js';
 import { table } from './output.js';
+import { dispatchStateOf } from '../schemes/cluster-state.js';
+import { movedClients } from '../lab/moved-clients.js';
 
 export interface StatusJson {
   name: string;
@@ -17,6 +19,37 @@ export interface StatusJson {
   failures?: Record<string, string>;
   /** `lab status` only: the failure detector */
   watchd?: WatchdStatus;
+  /** servers drained: out of the function, finishing the connections they have */
+  drained: string[];
+  /** the graceful change in force, or null */
+  transition: TransitionJson | null;
+}
+
+export interface TransitionJson {
+  from: { servers: number; alive: string[] };
+  to: { servers: number; alive: string[] };
+  /** ISO 8601 */
+  started: string;
+  /** client addresses of the population the change moved to another server */
+  moved_clients: number;
+  /** connections of moved clients still open on their old owners at the last look (null before the first) */
+  connections_left: number | null;
+}
+
+/** The transition in force, as status shows it. */
+export function transitionJson(state: LabState): TransitionJson | null {
+  const tr = state.transition;
+  if (!tr) return null;
+  const t = state.topology;
+  const name = (k: number) => t.servers[k]?.name ?? `s${k}`;
+  const to = dispatchStateOf(t, state);
+  return {
+    from: { servers: tr.from.servers, alive: tr.from.alive.map(name) },
+    to: { servers: to.servers, alive: to.alive.map(name) },
+    started: new Date(tr.started).toISOString(),
+    moved_clients: movedClients(t, tr.from, to),
+    connections_left: state.transitionCheck?.connectionsLeft ?? null,
+  };
 }
 
 /** Injected failures and losses, node -> what. */
@@ -42,6 +75,8 @@ export function statusJson(state: LabState): StatusJson {
       addresses: [...n.interfaces.map(interfaceCidr), ...(n.role === 'server' ? [`${t.ghost}/32`] : [])],
     })),
     failures: failures(state),
+    drained: (state.drained ?? []).map((k) => t.servers[k]?.name ?? `s${k}`),
+    transition: transitionJson(state),
   };
 }
 
@@ -61,4 +96,10 @@ export function printStatus(state: LabState): void {
   console.log(table(['node', 'role', 'addresses'], s.nodes.map((n) => [n.name, n.role, n.addresses.join(' ')])));
   const failed = Object.entries(s.failures ?? {});
   if (failed.length > 0) console.log(`injected failures: ${failed.map(([n, f]) => `${n} ${f}`).join(', ')}`);
+  if (s.drained.length > 0) console.log(`drained (finishing their connections, taking no new one): ${s.drained.join(' ')}`);
+  const tr = s.transition;
+  if (tr) {
+    const left = tr.connections_left === null ? 'not counted yet' : `${tr.connections_left} connections of moved clients left on their old owners`;
+    console.log(`transition (${state.topology.transition}) since ${tr.started}: n ${tr.from.servers} -> ${tr.to.servers}, alive ${tr.from.alive.join(' ')} -> ${tr.to.alive.join(' ')}; ${tr.moved_clients} client addresses moved; ${left}`);
+  }
 }

@@ -141,7 +141,7 @@ export function resolveScenario(raw: RawScenario, t: Topology): { ok: true; valu
   entries.forEach((e, i) => {
     if (phases.indexOf(e.phase) < i + 1) p.add(['timeline', i, raw.timeline[i]!.phase === undefined ? 'do' : 'phase'], `phase "${e.phase}" is named twice: phase names must differ`);
   });
-  const failed = new Set(entries.filter((e) => actionEffect(e.action) === 'fails').map((e) => e.action.node));
+  const failed = new Set(entries.filter((e) => actionEffect(e.action) === 'fails').flatMap((e) => (e.action.node === undefined ? [] : [e.action.node])));
   const mode = raw.load.mode ?? 'close';
   const assertions = raw.assert.map((a, i) => assertion(a, i, { t, phases, failed, mode }, p)).filter((a): a is Assertion => a !== undefined);
   if (p.list.length > 0 || durationMs === undefined) return { ok: false, problems: p.list };

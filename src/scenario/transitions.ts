@@ -41,7 +41,7 @@ export function transitionWindows(runs: ActionRun[], events: WatchdEvent[], endO
     const node = run.entry.action.node;
     const next = runs.slice(i + 1).find((r) => r.entry.action.node === node);
     const limit = next ? next.start : endOfRun;
-    const reaction = events.find((e) => e.t >= run.start && e.t <= limit && reactsTo(e, node));
+    const reaction = events.find((e) => e.t >= run.start && e.t <= limit && node !== undefined && reactsTo(e, node));
     if (reaction) return { action: run, start: run.start, end: Math.max(reaction.t, run.end), reaction };
     return { action: run, start: run.start, end: actionEffect(run.entry.action) === 'fails' ? limit : run.end };
   });

@@ -1,11 +1,13 @@
 // Broadcast-based dispatching (paper section 5): the router broadcasts ghost packets; every server filters locally.
 import { inPart, type PlanStep } from '../plan/types.js';
 import { atomicTable } from '../plan/nft.js';
-import type { Topology } from '../topology/types.js';
+import type { ServerNode, Topology } from '../topology/types.js';
+import type { DispatchFunction } from '../dispatch/types.js';
 import { LabError } from '../util/errors.js';
 import { run } from './base.js';
-import { dispatchStateOf } from './cluster-state.js';
+import { dispatchStateOf, type ClusterState } from './cluster-state.js';
 import type { Scheme } from './scheme.js';
+import { isGraceful, trackedFilterStep } from './transition-steps.js';
 
 export const BROADCAST_MAC = 'ff:ff:ff:ff:ff:ff';
 export const PKTTYPE_TABLE = 'oneip_pkttype';
@@ -35,6 +37,18 @@ export function pkttypeFixStep(t: Topology): PlanStep {
   return { kind: 'load', command: 'nft -f -', text, comment: 'pkt_type fix: the paper rewrote the Ethernet header on NetBSD; here nftables sets pkttype host' };
 }
 
+/**
+ * A server's local filter; in graceful mode with the table that keeps connections where they are. Entering a
+ * transition the drop of others' TCP goes in before the filter lets TCP through; leaving, the other way round,
+ * so no server ever takes (and resets) a packet of a connection another server holds.
+ */
+function broadcastFilterSteps(t: Topology, s: ServerNode, state: ClusterState, fn: DispatchFunction): PlanStep[] {
+  const filter = fn.filterRules(t.ghost, dispatchStateOf(t, state), s.index, s.name, { passMidstream: state.transition !== undefined });
+  if (!isGraceful(t)) return [filter];
+  const tracked = trackedFilterStep(t, state);
+  return state.transition ? [tracked, filter] : [filter, tracked];
+}
+
 export const broadcast: Scheme = {
   name: 'broadcast',
   title: 'broadcast-based dispatching (paper section 5)',
@@ -48,6 +62,6 @@ export const broadcast: Scheme = {
   },
   // the local filter is in place before the pkt_type fix lets a server take ghost packets at all,
   // so a server whose plan is applied under load (a revived one) never accepts, and resets, another's clients
-  serverSteps: (t, s, state, fn) => [...inPart('dispatch', [fn.filterRules(t.ghost, dispatchStateOf(t, state), s.index, s.name)]), pkttypeFixStep(t)],
+  serverSteps: (t, s, state, fn) => [...inPart('dispatch', broadcastFilterSteps(t, s, state, fn)), pkttypeFixStep(t)],
   serverCounter: (_t, s) => ({ node: s.name, comment: `accept: hash names ${s.name}` }),
 };

@@ -6,6 +6,7 @@ import { clientPlan, routerBasePlan, serverBasePlan } from './base.js';
 import type { ClusterState } from './cluster-state.js';
 import { dispatcherProbeSteps } from './probe-routes.js';
 import { schemeOf } from './registry.js';
+import { gracefulServerSysctls } from './transition-steps.js';
 
 export function planLab(t: Topology, state: ClusterState): LabPlan {
   const scheme = schemeOf(t);
@@ -19,6 +20,7 @@ export function planLab(t: Topology, state: ClusterState): LabPlan {
   for (const d of t.dispatchers) plans.set(d.name, scheme.dispatcherPlan(t, d, state, fn));
   for (const s of t.servers) {
     const plan = serverBasePlan(t, s);
+    Object.assign(plan.sysctls, gracefulServerSysctls(t));
     plan.steps.push(...scheme.serverSteps(t, s, state, fn));
     plans.set(s.name, plan);
   }
@@ -44,14 +46,14 @@ export interface PlanChange {
 }
 
 /**
- * The change between the plans of two states: every part of a node's plan whose text differs, in the new plan's
- * order. Each part replaces what it sets, so applying the new version of a changed part is the whole change.
+ * The change between the plans of two states (of one topology, or of a topology before and after a scale):
+ * every part of a node's plan whose text differs, in the new plan's order; a node new in `tAfter` gets all of it. Each part replaces what it sets, so applying the new version of a changed part is the whole change.
  */
-export function planChanges(t: Topology, before: ClusterState, after: ClusterState): PlanChange[] {
+export function planChanges(t: Topology, before: ClusterState, after: ClusterState, tAfter: Topology = t): PlanChange[] {
   const old = new Map(planLab(t, before).nodes.map((p) => [p.node, byPart(p.steps)]));
   const changes: PlanChange[] = [];
-  for (const plan of planLab(t, after).nodes) {
-    const was = old.get(plan.node)!;
+  for (const plan of planLab(tAfter, after).nodes) {
+    const was = old.get(plan.node) ?? new Map<string, PlanStep[]>();
     const steps = [...byPart(plan.steps)].flatMap(([part, now]) => (renderSteps(now) === renderSteps(was.get(part) ?? []) ? [] : now));
     if (steps.length > 0) changes.push({ node: plan.node, steps });
   }

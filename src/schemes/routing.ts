@@ -1,9 +1,10 @@
 // Routing-based dispatching (paper section 4): router -> dispatcher -> chosen server's primary address.
-import { dispatchStateOf } from './cluster-state.js';
+import { dispatchStateOf, secondChanceTargets } from './cluster-state.js';
 import { inPart, type NodePlan, type PlanStep } from '../plan/types.js';
 import { findInterface, type LabNode, type Topology } from '../topology/types.js';
 import { emptyPlan, lanReturnRoutes, run } from './base.js';
 import type { Scheme } from './scheme.js';
+import { isGraceful, secondChanceStep } from './transition-steps.js';
 
 /** Routing table number of server k on a dispatcher. */
 export function serverTable(k: number): number {
@@ -52,6 +53,12 @@ export const routing: Scheme = {
     plan.steps.push(...inPart('dispatch', [fn.markRules(t.ghost, dispatchStateOf(t, state), names)]));
     return plan;
   },
-  serverSteps: () => [],
+  // graceful mode: servers hold the previous function while a transition is in force (Beamer's daisy chaining)
+  serverSteps(t, s, state, fn) {
+    if (!isGraceful(t)) return [];
+    const names = t.servers.map((x) => x.name);
+    const rules = fn.secondChanceRules(t.ghost, state.transition?.from, secondChanceTargets(state, s.index), names);
+    return inPart('dispatch', [rules, secondChanceStep(t, s, state)]);
+  },
   serverCounter: (t, s) => ({ node: t.dispatchers[0]!.name, comment: `to ${s.name}` }),
 };

@@ -49,7 +49,7 @@ function actionCommand(def: ActionDefinition): ShellCommand {
     name: def.name,
     usage: actionForm(def).slice(def.name.length + 1),
     description: def.shellDescription,
-    args: def.argument ? ['node', def.argument.completions] : ['node'],
+    args: def.operand === 'count' ? [] : def.argument ? ['node', def.argument.completions] : ['node'],
     arity: def.argument ? [2, 2] : [1, 1],
     run: async ({ lab }, args) => console.log(await runAction(lab, actionFromWords([def.name, ...args]))),
   };

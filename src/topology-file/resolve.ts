@@ -36,7 +36,7 @@ export function dockerGatewayAddress(c: Cidr): number {
 
 type NetKey = LabNetwork['name'];
 
-interface Net {
+export interface Net {
   key: NetKey;
   cidr: Cidr;
   /** "the LAN 10.0.1.0/24" */
@@ -56,7 +56,7 @@ interface Addr {
 }
 
 /** Why `ip` cannot be a host address on `net`, or undefined when it can. */
-function hostProblem(ip: number, net: Net): string | undefined {
+export function hostProblem(ip: number, net: Net): string | undefined {
   if (!cidrContains(net.cidr, ip)) return `is outside ${net.label}`;
   if (ip === net.cidr.base) return `is the network address of ${net.label}`;
   if (ip === broadcastOf(net.cidr)) return `is the broadcast address of ${net.label}`;
@@ -249,6 +249,8 @@ function build(
     arp: raw.arp,
     server: raw.server,
     watchd: { enabled: raw.watchd.enabled, intervalMs: raw.watchd.interval, misses: raw.watchd.misses },
+    transition: raw.transition,
+    transitionTimeoutMs: raw['transition-timeout'],
     nodes: [client, router, ...dispatchers, ...servers],
     servers,
     dispatchers,

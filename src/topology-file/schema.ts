@@ -10,6 +10,9 @@ export const MAX_SERVERS = 250;
 export const MAX_BUCKETS = 4096;
 export const REDIRECTS = ['suppress', 'allow'] as const;
 export const ARP_MODES = ['ghost1', 'direct'] as const;
+export const TRANSITIONS = ['graceful', 'abrupt'] as const;
+/** transition-timeout: from 1 s to 1 hour. */
+export const TRANSITION_TIMEOUT_LIMITS = { minMs: 1000, maxMs: 3_600_000 } as const;
 
 /** Defaults of the optional fields (DESIGN.md "Default address plan"); ghost1 and dispatchers depend on others. */
 export const SERVER_KINDS = ['node', 'nginx'] as const;
@@ -31,6 +34,8 @@ export const DEFAULTS = {
   watchdEnabled: true,
   watchdInterval: '100ms',
   watchdMisses: 3,
+  transition: 'graceful',
+  transitionTimeout: '60s',
 } as const;
 
 /** watchd's probe interval: from 10 ms to 60 s; at most 1000 misses. */
@@ -113,6 +118,19 @@ const interval = z
     return ms;
   });
 
+const timeoutRule = `a duration from ${TRANSITION_TIMEOUT_LIMITS.minMs / 1000}s to ${TRANSITION_TIMEOUT_LIMITS.maxMs / 1000}s such as 60s (a plain number is milliseconds)`;
+
+const transitionTimeout = z
+  .union([z.number(), z.string()], { error: expected(timeoutRule) })
+  .transform((v, ctx) => {
+    const ms = durationMs(v);
+    if (ms === undefined || !Number.isInteger(ms) || ms < TRANSITION_TIMEOUT_LIMITS.minMs || ms > TRANSITION_TIMEOUT_LIMITS.maxMs) {
+      ctx.addIssue({ code: 'custom', message: `must be ${timeoutRule}, got ${show(v)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
 const missesMessage = expected(`an integer from 1 to ${WATCHD_LIMITS.maxMisses}`);
 
 const watchd = z
@@ -163,6 +181,8 @@ export const topologySchema = z.strictObject(
     ghost1: ipv4.optional(),
     server: oneOf(SERVER_KINDS).default(DEFAULTS.server),
     watchd,
+    transition: oneOf(TRANSITIONS).default(DEFAULTS.transition),
+    'transition-timeout': transitionTimeout.prefault(DEFAULTS.transitionTimeout),
   },
   { error: expected('a mapping of topology fields') },
 );

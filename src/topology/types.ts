@@ -80,6 +80,10 @@ export interface Topology {
   /** the HTTP server on every server node: the lab's own Node.js server, or Debian's nginx */
   server: 'node' | 'nginx';
   watchd: WatchdSpec;
+  /** changes of the function: graceful (connections opened before a change finish where they are) or abrupt (the paper's) */
+  transition: 'graceful' | 'abrupt';
+  /** graceful: a transition ends at the latest this long after it started; what is left then is reset */
+  transitionTimeoutMs: number;
   nodes: LabNode[];
   servers: ServerNode[];
   /** dispatcher nodes (routing scheme: 1 or 2; broadcast scheme: none) */

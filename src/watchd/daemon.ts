@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProcessRecord } from '../backends/backend.js';
 import { changeCluster } from '../lab/cluster-change.js';
-import { aliveAfter } from '../lab/dispatch-control.js';
+import { aliveChange } from '../lab/dispatch-control.js';
+import { settleTransition } from '../lab/transition-end.js';
 import { restartServices } from '../lab/failures.js';
 import { PROBER_PROCESS } from '../lab/process-names.js';
 import { RunningLab } from '../lab/running-lab.js';
@@ -31,6 +32,7 @@ export class WatchdDaemon {
   /** messages already reported, so a condition that lasts is reported once */
   private reported = new Set<string>();
   private stopping = false;
+  private settling = false;
 
   constructor(state: LabState) {
     const t = state.topology;
@@ -159,7 +161,7 @@ export class WatchdDaemon {
       if (c.down.length + c.up.length === 0) return undefined;
       const w = state.watchd!;
       w.down = [...w.down.filter((n) => !c.up.includes(n)), ...c.down.filter((n) => !w.down.includes(n))];
-      return { next: { ...now, alive: aliveAfter(state, c.down, c.up) }, result: c };
+      return { next: aliveChange(state, now, c.down, c.up, 'failed'), result: c };
     }).then((c) => c && { ...c, at: Date.now() });
     if (!applied) return;
     const alive = this.lab.state.alive.map((k) => this.t.servers[k]!.name);
@@ -178,11 +180,25 @@ export class WatchdDaemon {
     if (done) await this.emit('dispatcher-failover', { from: done.from, to: done.to!, apply_ms: done.at - t0 }, done.at);
   }
 
+  /** A graceful transition in force: end it once nothing of a moved client is left on its old owner (one look at a time). */
+  private async settle(): Promise<void> {
+    if (this.settling) return;
+    this.settling = true;
+    try {
+      await settleTransition(this.lab);
+    } catch (err) {
+      await this.emit('error', { error: `looking at the transition in force: ${(err as Error).message}` }).catch(() => {});
+    } finally {
+      this.settling = false;
+    }
+  }
+
   /** Every 500 ms: leave when the lab is gone; restart the prober when it died while the router is fine. */
   private async housekeeping(): Promise<void> {
     if (this.stopping) return;
     const state = await readState(this.lab.name).catch(() => undefined);
     if (!state) return void (await this.exit('the lab is gone'));
+    if (state.transition) void this.settle();
     const silentMs = Date.now() - this.lastRoundAt;
     if (silentMs < Math.max(2000, 10 * this.t.watchd.intervalMs) || state.failures?.[this.t.router.name]) return;
     const restarted = await this.locked(() => restartServices(this.lab, this.t.router.name)).catch(() => []);

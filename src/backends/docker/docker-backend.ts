@@ -90,6 +90,16 @@ export class DockerBackend implements Backend {
     return resolve(this.options.shareDir);
   }
 
+  // PLACEHOLDER(h11): replaced by the docker helper's implementation at merge
+  async addNodes(_nodes: import('../backend.js').NodeSpec[]): Promise<void> {
+    throw new BackendError('addNodes: not yet on docker');
+  }
+
+  // PLACEHOLDER(h11): replaced by the docker helper's implementation at merge
+  async removeNodes(_names: string[]): Promise<void> {
+    throw new BackendError('removeNodes: not yet on docker');
+  }
+
   async create(spec: LabSpec): Promise<void> {
     validateSpec(this.lab, spec);
     const prefixes = checkAddresses(spec);

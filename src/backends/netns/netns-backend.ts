@@ -49,6 +49,16 @@ export class NetnsBackend implements Backend {
     return nodeNamespace(this.lab, node);
   }
 
+  // PLACEHOLDER(h11): replaced by the netns helper's implementation at merge
+  async addNodes(_nodes: import('../backend.js').NodeSpec[]): Promise<void> {
+    throw new BackendError('addNodes: not yet on netns');
+  }
+
+  // PLACEHOLDER(h11): replaced by the netns helper's implementation at merge
+  async removeNodes(_names: string[]): Promise<void> {
+    throw new BackendError('removeNodes: not yet on netns');
+  }
+
   async create(spec: LabSpec): Promise<void> {
     validateSpec(this.lab, spec);
     const existing = await listLabNamespaces(this.lab);

@@ -1,10 +1,23 @@
-// `lab kill|stop|revive NODE`, `lab link NODE down|up`, `lab loss NODE PERCENT`: one command per entry of the actions table.
+// `lab kill|stop|revive|drain|undrain NODE`, `lab link NODE down|up`, `lab loss NODE PERCENT`, `lab scale --servers N`: one command per entry of the actions table.
 import type { Command } from 'commander';
 import { ACTIONS, actionFromWords, runAction } from '../../lab/actions.js';
 import { RunningLab } from '../../lab/running-lab.js';
+import { MAX_SERVERS } from '../../topology-file/schema.js';
 
 export function registerFailures(program: Command): void {
   for (const def of ACTIONS) {
+    if (def.operand === 'count') {
+      program
+        .command(def.name)
+        .description(def.description)
+        .option('--name <name>', 'lab name (default: the only running lab)')
+        .requiredOption('--servers <N>', `the number of servers after it (1..${MAX_SERVERS})`)
+        .action(async (opts: { name?: string; servers: string }) => {
+          const action = actionFromWords([def.name, opts.servers]);
+          console.log(await runAction(await RunningLab.open(opts.name), action));
+        });
+      continue;
+    }
     const cmd = program
       .command(def.name)
       .description(def.description)

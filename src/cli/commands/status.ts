@@ -12,7 +12,15 @@ export function registerStatus(program: Command): void {
     .option('--name <name>', 'lab name (default: the only running lab)')
     .option('--json', 'machine-readable output')
     .action(async (opts: { name?: string; json?: boolean }) => {
-      const state = await findLab(opts.name);
+      let state = await findLab(opts.name);
+      if (state.transition) {
+        // a transition in force: look at what it waits for (and end it when nothing is left) before showing it
+        const { RunningLab } = await import('../../lab/running-lab.js');
+        const { settleTransition } = await import('../../lab/transition-end.js');
+        const lab = new RunningLab(state);
+        await settleTransition(lab);
+        state = lab.state;
+      }
       const watchd = await watchdStatus(state);
       if (opts.json) return printJson({ ...statusJson(state), watchd });
       printStatus(state);

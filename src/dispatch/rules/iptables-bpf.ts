@@ -1,9 +1,13 @@
 // Compiles the modulo dispatch function into iptables-restore tables that use the xt_bpf match.
 import { compileModuloMatch, toXtBpfBytecode } from '../bpf.js';
-import type { DispatchState } from '../types.js';
+import { SECOND_CHANCE_MARK, type DispatchState } from '../types.js';
 
 export const DISPATCH_CHAIN = 'ONEIP-DISPATCH';
 export const FILTER_CHAIN = 'ONEIP-FILTER';
+export const SECOND_CHANCE_CHAIN = 'ONEIP-SECOND';
+
+/** The rule that lets TCP packets other than a SYN through a server's filter while a graceful transition is in force. */
+const PASS_MIDSTREAM = `-p tcp ! --syn -m comment --comment "transition: TCP other than a SYN passes to conntrack" -j ACCEPT`;
 
 /** Dispatcher (routing scheme): mangle table marking each ghost packet with 1 + the chosen server index. */
 export function modulMarkTable(ghost: string, state: DispatchState, names: string[]): string {
@@ -32,7 +36,7 @@ export function modulMarkTable(ghost: string, state: DispatchState, names: strin
 }
 
 /** Server k (broadcast scheme): raw table accepting ghost packets whose hash names k, dropping the rest, before conntrack. */
-export function moduloFilterTable(ghost: string, state: DispatchState, k: number, name: string): string {
+export function moduloFilterTable(ghost: string, state: DispatchState, k: number, name: string, passMidstream = false): string {
   const code = toXtBpfBytecode(compileModuloMatch(state, k));
   return [
     '*raw',
@@ -40,8 +44,35 @@ export function moduloFilterTable(ghost: string, state: DispatchState, k: number
     ':OUTPUT ACCEPT [0:0]',
     `:${FILTER_CHAIN} - [0:0]`,
     `-A PREROUTING -d ${ghost}/32 -j ${FILTER_CHAIN}`,
+    ...(passMidstream ? [`-A ${FILTER_CHAIN} ${PASS_MIDSTREAM}`] : []),
     `-A ${FILTER_CHAIN} -m bpf --bytecode "${code}" -m comment --comment "accept: hash names ${name}" -j ACCEPT`,
     `-A ${FILTER_CHAIN} -m comment --comment "drop: hash names another server" -j DROP`,
+    'COMMIT',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Routing server during a graceful transition: mangle table marking each ghost TCP packet that is no SYN and
+ * unknown to conntrack with SECOND_CHANCE_MARK + j, j its owner under `previous` (targets only). Without
+ * `previous`, the mangle table is left empty (no transition in force).
+ */
+export function moduloSecondChanceTable(ghost: string, previous: DispatchState | undefined, targets: number[], names: string[]): string {
+  const head = ['*mangle', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]'];
+  if (!previous || targets.length === 0) return [...head, 'COMMIT', ''].join('\n');
+  const chains = targets.map((j) => `:${SECOND_CHANCE_CHAIN}-${j} - [0:0]`);
+  const rules = targets.map((j) => {
+    const code = toXtBpfBytecode(compileModuloMatch(previous, j));
+    return `-A ${SECOND_CHANCE_CHAIN} -m bpf --bytecode "${code}" -m comment --comment "owner before the change: ${names[j]}" -j ${SECOND_CHANCE_CHAIN}-${j}`;
+  });
+  const marks = targets.flatMap((j) => [`-A ${SECOND_CHANCE_CHAIN}-${j} -j MARK --set-mark ${SECOND_CHANCE_MARK + j}`, `-A ${SECOND_CHANCE_CHAIN}-${j} -j ACCEPT`]);
+  return [
+    ...head,
+    `:${SECOND_CHANCE_CHAIN} - [0:0]`,
+    ...chains,
+    `-A PREROUTING -d ${ghost}/32 -p tcp ! --syn -m conntrack --ctstate INVALID -j ${SECOND_CHANCE_CHAIN}`,
+    ...rules,
+    ...marks,
     'COMMIT',
     '',
   ].join('\n');

@@ -1,9 +1,14 @@
 // Compiles the bucket-table dispatch function into nftables rulesets (jhash of the client address into M buckets).
 import { atomicTable } from '../../plan/nft.js';
 import { nftJhashExpression } from '../table.js';
+import { SECOND_CHANCE_MARK } from '../types.js';
 
 export const DISPATCH_TABLE = 'oneip_dispatch';
 export const FILTER_TABLE = 'oneip_filter';
+export const SECOND_CHANCE_MARK_TABLE = 'oneip_second_mark';
+
+/** A TCP packet other than a SYN, in nft: what a transition lets through to conntrack. */
+export const NFT_MIDSTREAM = 'tcp flags & (syn | ack) != syn';
 
 /** Dispatcher (routing scheme): mark = 1 + owner of the packet's bucket (`owners`, one per bucket); a counter per alive server. */
 export function tableMarkRuleset(ghost: string, owners: readonly number[], alive: readonly number[], seed: number, names: string[]): string {
@@ -20,7 +25,7 @@ export function tableMarkRuleset(ghost: string, owners: readonly number[], alive
 }
 
 /** Server k (broadcast scheme): accept ghost packets of its own buckets (`owners`, one per bucket), drop the rest, at raw priority (before conntrack). */
-export function tableFilterRuleset(ghost: string, owners: readonly number[], seed: number, k: number, name: string): string {
+export function tableFilterRuleset(ghost: string, owners: readonly number[], seed: number, k: number, name: string, passMidstream = false): string {
   const buckets = owners.length;
   const mine = owners
     .map((owner, b) => (owner === k ? b : -1))
@@ -29,8 +34,26 @@ export function tableFilterRuleset(ghost: string, owners: readonly number[], see
   return atomicTable(FILTER_TABLE, [
     '  chain prerouting {',
     '    type filter hook prerouting priority raw; policy accept;',
+    ...(passMidstream ? [`    ip daddr ${ghost} ${NFT_MIDSTREAM} accept comment "transition: TCP other than a SYN passes to conntrack"`] : []),
     ...accept,
     `    ip daddr ${ghost} counter drop comment "drop: hash names another server"`,
+    '  }',
+  ]);
+}
+
+/**
+ * Routing server during a graceful transition: each ghost TCP packet that is no SYN and unknown to conntrack gets
+ * mark SECOND_CHANCE_MARK + owner of its bucket under the previous function (`previousOwners`), for target owners
+ * only. Without `previousOwners`, the table is empty (no transition in force).
+ */
+export function tableSecondChanceRuleset(ghost: string, previousOwners: readonly number[] | undefined, targets: number[], seed: number): string {
+  const wanted = new Set(targets);
+  const entries = (previousOwners ?? []).flatMap((owner, b) => (wanted.has(owner) ? [`${b} : ${SECOND_CHANCE_MARK + owner}`] : []));
+  if (!previousOwners || entries.length === 0) return atomicTable(SECOND_CHANCE_MARK_TABLE, []);
+  return atomicTable(SECOND_CHANCE_MARK_TABLE, [
+    '  chain prerouting {',
+    '    type filter hook prerouting priority mangle; policy accept;',
+    `    ip daddr ${ghost} ${NFT_MIDSTREAM} ct state invalid meta mark set ${nftJhashExpression(previousOwners.length, seed)} map { ${entries.join(', ')} } comment "owner before the change"`,
     '  }',
   ]);
 }
