@@ -49,11 +49,11 @@ export const modulo: DispatchFunction = {
     text: moduloFilterTable(ghost, state, k, name, options?.passMidstream),
     comment: `local filter (paper 5): accept only clients whose hash names ${name}${options?.passMidstream ? ', and TCP other than a SYN (transition)' : ''}`,
   }),
-  secondChanceRules: (ghost, previous, targets, names) => ({
+  secondChanceRules: (ghost, generations, k, reachable, names) => ({
     kind: 'load',
     command: 'iptables-restore',
-    text: moduloSecondChanceTable(ghost, previous, targets, names),
-    comment: previous ? 'transition: mark untracked TCP with its owner under the previous function (CA mod n in BPF)' : 'transition: none in force (mangle table empty)',
+    text: moduloSecondChanceTable(ghost, generations, k, reachable, names),
+    comment: generations.length > 1 ? 'transition: mark untracked TCP with its owner under the functions before the change (CA mod n in BPF)' : 'transition: none in force (mangle table empty)',
   }),
 };
 

@@ -208,12 +208,13 @@ export function createTableFunction(buckets: number = DEFAULT_BUCKETS, seed: num
       text: tableFilterRuleset(ghost, ownersOf(state), seed, k, name, options?.passMidstream),
       comment: `local filter (paper 5): accept only buckets owned by ${name}${options?.passMidstream ? ', and TCP other than a SYN (transition)' : ''}`,
     }),
-    secondChanceRules: (ghost, previous, targets) => ({
+    secondChanceRules: (ghost, generations, k, reachable) => ({
       kind: 'load',
       command: 'nft -f -',
-      text: tableSecondChanceRuleset(ghost, previous ? bucketOwners(previous, buckets) : undefined, targets, seed),
-      comment: previous ? 'transition: mark untracked TCP with the owner of its bucket under the previous function' : 'transition: none in force (table empty)',
+      text: tableSecondChanceRuleset(ghost, generations.map((g) => bucketOwners(g, buckets)), k, reachable, seed),
+      comment: generations.length > 1 ? 'transition: mark untracked TCP with the owner of its bucket under the tables before the change' : 'transition: none in force (table empty)',
     }),
+
   };
 }
 

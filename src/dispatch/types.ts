@@ -32,11 +32,13 @@ export interface DispatchFunction extends DispatchModel {
   /** On server k: accept the ghost packets whose client it serves, drop the rest, before conntrack. */
   filterRules(ghost: string, state: DispatchState, k: number, name: string, options?: FilterOptions): PlanStep;
   /**
-   * On routing server k during a graceful transition: a ghost TCP packet that is no SYN and that conntrack does
-   * not know (INVALID) gets mark SECOND_CHANCE_MARK + j where `previous` names server j (only for j in
-   * `targets`). With `previous` undefined: the same table, empty (no transition in force).
+   * On routing server k during a graceful transition (Beamer's daisy chain): `generations` lists the function
+   * now and the ones before it, newest first. A ghost TCP packet that is no SYN and that conntrack does not know
+   * (INVALID) belongs to a connection opened under an older function: with i the oldest generation whose function
+   * names k for its client (so a packet only moves on to older owners, never in a loop), it gets mark SECOND_CHANCE_MARK + j, j the owner under generation i + 1 (only for j in
+   * `reachable`, never k). With one generation (no transition in force): the same table, empty.
    */
-  secondChanceRules(ghost: string, previous: DispatchState | undefined, targets: number[], names: string[]): PlanStep;
+  secondChanceRules(ghost: string, generations: DispatchState[], k: number, reachable: number[], names: string[]): PlanStep;
 }
 
 /** How a server's local filter treats TCP packets that are no SYN. */

@@ -39,19 +39,25 @@ export async function changeCluster<T>(lab: RunningLab, decide: ClusterDecision<
     await applyInWaves(lab, after, changes);
     state.topology = after;
     setClusterState(state, next);
-    if (next.transition && next.transition.started !== now.transition?.started) await recordStart(state, next);
+    await recordChange(state, before, now, next);
     return decision.result;
   });
 }
 
-/** The lab's event log gets a line for every transition that starts: from which function to which, how many clients move. */
-async function recordStart(state: LabState, next: ClusterState): Promise<void> {
+/**
+ * The lab's event log gets a line for every change of the dispatch state (whoever made it): the state after
+ * it, how many client addresses it moved, and whether a graceful transition started with it.
+ */
+async function recordChange(state: LabState, before: Topology, now: ClusterState, next: ClusterState): Promise<void> {
   const t = state.topology;
-  const from = next.transition!.from;
+  const from = dispatchStateOf(before, now);
   const to = dispatchStateOf(t, next);
+  if (from.servers === to.servers && from.alive.join(',') === to.alive.join(',')) return;
   const name = (k: number) => t.servers[k]?.name ?? `s${k}`;
-  const message = `n ${from.servers} -> ${to.servers}, alive ${from.alive.map(name).join(' ')} -> ${to.alive.map(name).join(' ')}`;
-  await appendEvent(eventsFile(state.name), makeEvent('transition-started', { message, moved_clients: movedClients(t, from, to) }, next.transition!.started));
+  const graceful = next.transition !== undefined && next.transition.started !== now.transition?.started;
+  const message = `n ${from.servers} -> ${to.servers}, alive ${from.alive.map(name).join(' ')} -> ${to.alive.map(name).join(' ')}${graceful ? ': transition started' : ' (abrupt)'}`;
+  const fields = { message, alive: to.alive.map(name), servers: to.servers, moved_clients: movedClients(t, from, to), graceful };
+  await appendEvent(eventsFile(state.name), makeEvent('dispatch-changed', fields, next.transition?.started ?? Date.now()));
 }
 
 /** Applies plan changes: every server first, then the other nodes. */

@@ -2,7 +2,7 @@
 import { dispatchFunctionOf } from '../dispatch/registry.js';
 import type { DispatchState } from '../dispatch/types.js';
 import { ipToInt } from '../net/ipv4.js';
-import { dispatchStateOf, type ClusterState } from '../schemes/cluster-state.js';
+import { dispatchStateOf, reachableServers, type ClusterState } from '../schemes/cluster-state.js';
 import { changeCluster } from './cluster-change.js';
 import type { RunningLab } from './running-lab.js';
 import { clusterState, type LabState } from './state.js';
@@ -27,28 +27,29 @@ export function openGhostConnections(listing: string, ghost: string): number[] {
   return out;
 }
 
-/** The old owners a transition waits on: servers the previous function used that still hold connections (not killed). */
-function oldOwners(state: LabState, cluster: ClusterState): number[] {
-  const reachable = new Set([...cluster.alive, ...(cluster.drained ?? [])]);
-  return (cluster.transition?.from.alive ?? []).filter((j) => reachable.has(j) && state.topology.servers[j] && state.failures?.[state.topology.servers[j]!.name]?.kind !== 'killed');
+/** The servers a transition waits on: those that may hold connections (alive now, or drained), not killed. */
+function holders(state: LabState, cluster: ClusterState): number[] {
+  return reachableServers(cluster).filter((j) => state.topology.servers[j] && state.failures?.[state.topology.servers[j]!.name]?.kind !== 'killed');
 }
 
-/** Connections of moved clients (owner j under the previous function, another under the new one) still open on j, per server. */
+/**
+ * Connections still open on a server that the function in force does not give it (a moved client's, opened under an
+ * earlier function), per server: what the stateless rules would reset if the transition ended now.
+ */
 export async function movedConnectionsLeft(lab: RunningLab): Promise<Record<string, number>> {
   const state = lab.state;
   const cluster = clusterState(state);
   if (!cluster.transition) return {};
   const t = state.topology;
   const fn = dispatchFunctionOf(t);
-  const from = cluster.transition.from;
   const to = dispatchStateOf(t, cluster);
   const left: Record<string, number> = {};
   await Promise.all(
-    oldOwners(state, cluster).map(async (j) => {
+    holders(state, cluster).map(async (j) => {
       const name = t.servers[j]!.name;
       const r = await lab.backend.exec(name, ['cat', '/proc/net/nf_conntrack'], { timeoutMs: 5000 });
       if (r.exitCode !== 0) throw new LabError(`${name}: reading its conntrack table failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim()}`);
-      left[name] = openGhostConnections(r.stdout, t.ghost).filter((ca) => fn.predict(ca, from) === j && fn.predict(ca, to) !== j).length;
+      left[name] = openGhostConnections(r.stdout, t.ghost).filter((ca) => fn.predict(ca, to) !== j).length;
     }),
   );
   return left;

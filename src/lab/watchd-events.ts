@@ -14,7 +14,7 @@ export type WatchdEventKind =
   | 'prober-restarted'
   | 'error'
   | 'stopped'
-  | 'transition-started'
+  | 'dispatch-changed'
   | 'transition-ended';
 
 export interface WatchdEvent {
@@ -43,8 +43,10 @@ export interface WatchdEvent {
   interval_ms?: number;
   prober_pid?: number;
   message?: string;
-  /** transition-started: client addresses of the population the change moves */
+  /** dispatch-changed: client addresses of the population the change moves, n after it, and whether a transition started */
   moved_clients?: number;
+  servers?: number;
+  graceful?: boolean;
   /** transition-ended: connections of moved clients left on their old owners (reset when it timed out) */
   connections_left?: number;
 }

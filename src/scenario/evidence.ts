@@ -60,6 +60,11 @@ function phasesOf(s: Scenario, windows: Window[], from: number, to: number): Pha
   });
 }
 
+/** Server k's name: the topology's, or s{k} for one a scale added. */
+function serverName(t: Topology, k: number): string {
+  return t.servers[k]?.name ?? `s${k}`;
+}
+
 /** At most this many addresses of the population are asked for the model's shares (evenly spaced). */
 const SHARE_SAMPLE = 65536;
 
@@ -67,10 +72,10 @@ function shares(t: Topology, fn: DispatchFunction, state: DispatchState): Record
   const c = parseCidr(t.clientPopulation);
   const size = cidrSize(c);
   const n = Math.min(size, SHARE_SAMPLE);
-  const out: Record<string, number> = Object.fromEntries(state.alive.map((k) => [t.servers[k]!.name, 0]));
+  const out: Record<string, number> = Object.fromEntries(state.alive.map((k) => [serverName(t, k), 0]));
   for (let i = 0; i < n; i++) {
     const ip = ipToInt(intToIp(c.base + Math.floor((i * size) / n)));
-    const name = t.servers[fn.predict(ip, state)]!.name;
+    const name = serverName(t, fn.predict(ip, state));
     out[name] = (out[name] ?? 0) + 1 / n;
   }
   return out;
@@ -83,7 +88,7 @@ export function gatherEvidence(scenario: Scenario, bench: BenchResult, runs: Act
   const from = bench.start_epoch_ms;
   const to = Math.max(from + bench.duration_s * 1000, ...requests.map((r) => r.end));
   const spans = stateSpans(t, initial, events, from, to);
-  const name = (ip: string, state: DispatchState): string => t.servers[fn.predict(ipToInt(ip), state)]!.name;
+  const name = (ip: string, state: DispatchState): string => serverName(t, fn.predict(ipToInt(ip), state));
   const homes = new Map<string, string>();
   const windows = transitionWindows(runs, events, to);
   return {

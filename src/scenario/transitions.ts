@@ -52,16 +52,19 @@ export function inWindow(windows: Window[], start: number, end: number): Window 
   return windows.find((w) => start <= w.end && end >= w.start);
 }
 
-/** The dispatch states over the run: the initial one, then one per watchd reconfiguration (by its alive set). */
+/** The dispatch states over the run: the initial one, then one per change (watchd's reconfigurations, and every change the lab logged). */
 export function stateSpans(t: Topology, initial: DispatchState, events: WatchdEvent[], from: number, to: number): StateSpan[] {
-  const changes = events.filter((e) => e.event === 'reconfigured' && e.alive !== undefined && e.t >= from);
+  const changes = events.filter((e) => (e.event === 'reconfigured' || e.event === 'dispatch-changed') && e.alive !== undefined && e.t >= from);
   const spans: StateSpan[] = [{ state: initial, from, to }];
   for (const e of changes) {
-    const alive = t.servers.filter((s) => e.alive!.includes(s.name)).map((s) => s.index);
+    const servers = e.servers ?? spans.at(-1)!.state.servers;
+    const index = (name: string) => t.servers.find((s) => s.name === name)?.index ?? Number(name.slice(1));
+    const alive = e.alive!.map(index).sort((a, b) => a - b);
+    const weights = Array.from({ length: servers }, (_, k) => t.servers[k]?.weight ?? 1);
     const changeStart = e.t - (e.apply_ms ?? 0);
     // the old state holds until the change is fully applied; the new one from its first step
     spans.at(-1)!.to = e.t;
-    spans.push({ state: { ...initial, alive }, from: changeStart, to });
+    spans.push({ state: { servers, alive, weights }, from: changeStart, to });
   }
   return spans;
 }

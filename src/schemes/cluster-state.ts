@@ -19,6 +19,8 @@ export interface ClusterState {
 export interface Transition {
   /** the dispatch state before the change (n, the alive set, the weights) */
   from: DispatchState;
+  /** the states before that, newest first, whose connections may still be open (changes that came during a transition) */
+  earlier?: DispatchState[];
   /** when it started, ms since the epoch */
   started: number;
 }
@@ -33,14 +35,18 @@ export function dispatchStateOf(t: Topology, state: Pick<ClusterState, 'alive'>)
   return { servers: t.servers.length, alive: [...state.alive], weights: t.servers.map((s) => s.weight) };
 }
 
-/**
- * The servers a server may pass a packet on to while a transition is in force: the owners under the previous
- * function that still hold connections (alive now, or drained), other than itself.
- */
-export function secondChanceTargets(state: ClusterState, self: number): number[] {
-  if (!state.transition) return [];
-  const reachable = new Set([...state.alive, ...(state.drained ?? [])]);
-  return state.transition.from.alive.filter((j) => j !== self && reachable.has(j));
+/** At most this many functions before the one in force are kept in a transition (older connections are reset). */
+export const MAX_GENERATIONS = 4;
+
+/** The functions a transition keeps: the one in force, then those before it, newest first. */
+export function generations(t: Topology, state: ClusterState): DispatchState[] {
+  const now = dispatchStateOf(t, state);
+  return state.transition ? [now, state.transition.from, ...(state.transition.earlier ?? [])] : [now];
+}
+
+/** The servers that still hold connections and may be passed a packet: alive now, or drained. */
+export function reachableServers(state: ClusterState): number[] {
+  return [...new Set([...state.alive, ...(state.drained ?? [])])].sort((a, b) => a - b);
 }
 
 /** The state a change leads to: `next`, with a transition from `now` when the topology asks for graceful changes and the function changed. */
@@ -50,5 +56,6 @@ export function withTransition(t: Topology, now: ClusterState, next: ClusterStat
   const after = dispatchStateOf(t, next);
   const same = before.servers === after.servers && before.alive.join(',') === after.alive.join(',');
   if (same) return { ...next, transition: now.transition };
-  return { ...next, transition: { from: before, started: clock } };
+  const earlier = now.transition ? [now.transition.from, ...(now.transition.earlier ?? [])].slice(0, MAX_GENERATIONS - 1) : [];
+  return { ...next, transition: { from: before, ...(earlier.length ? { earlier } : {}), started: clock } };
 }

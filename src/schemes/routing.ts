@@ -1,5 +1,5 @@
 // Routing-based dispatching (paper section 4): router -> dispatcher -> chosen server's primary address.
-import { dispatchStateOf, secondChanceTargets } from './cluster-state.js';
+import { dispatchStateOf, generations, reachableServers } from './cluster-state.js';
 import { inPart, type NodePlan, type PlanStep } from '../plan/types.js';
 import { findInterface, type LabNode, type Topology } from '../topology/types.js';
 import { emptyPlan, lanReturnRoutes, run } from './base.js';
@@ -57,7 +57,7 @@ export const routing: Scheme = {
   serverSteps(t, s, state, fn) {
     if (!isGraceful(t)) return [];
     const names = t.servers.map((x) => x.name);
-    const rules = fn.secondChanceRules(t.ghost, state.transition?.from, secondChanceTargets(state, s.index), names);
+    const rules = fn.secondChanceRules(t.ghost, generations(t, state), s.index, reachableServers(state), names);
     return inPart('dispatch', [rules, secondChanceStep(t, s, state)]);
   },
   serverCounter: (t, s) => ({ node: t.dispatchers[0]!.name, comment: `to ${s.name}` }),

@@ -3,7 +3,7 @@ import { SECOND_CHANCE_MARK } from '../dispatch/types.js';
 import { atomicTable } from '../plan/nft.js';
 import type { PlanStep } from '../plan/types.js';
 import type { ServerNode, Topology } from '../topology/types.js';
-import { secondChanceTargets, type ClusterState } from './cluster-state.js';
+import { reachableServers, type ClusterState } from './cluster-state.js';
 
 /** Broadcast servers: the table that drops TCP of connections another server holds while a transition is in force. */
 export const TRACKED_TABLE = 'oneip_tracked';
@@ -51,7 +51,7 @@ export function trackedFilterStep(t: Topology, state: ClusterState): PlanStep {
  * answers the client. Without a transition, only the rule that keeps conntrack on.
  */
 export function secondChanceStep(t: Topology, server: ServerNode, state: ClusterState): PlanStep {
-  const targets = secondChanceTargets(state, server.index);
+  const targets = reachableServers(state).filter((j) => j !== server.index && state.transition !== undefined);
   const owners = targets.map((j) => `${SECOND_CHANCE_MARK + j} : ${serverAddress(t, j)}`);
   const body = [
     ...(owners.length > 0 ? [`  map owners { type mark : ipv4_addr; elements = { ${owners.join(', ')} } }`] : []),

@@ -41,13 +41,25 @@ t.test('base table: counts proportional to weights (within 1), interleaved', asy
       t.same(bucketOwners(st, buckets), owners, 'deterministic');
     }
   }
-  // interleaved: with equal weights the owners cycle S0 S1 S2 ..., never long runs
-  t.same(bucketOwners(initialState(4), 8), [0, 1, 2, 3, 0, 1, 2, 3]);
-  t.same(bucketOwners(initialState(2, [3, 1]), 8), [0, 0, 1, 0, 0, 0, 1, 0]);
-  const owners = bucketOwners(initialState(5), 256);
-  let longest = 1;
-  for (let i = 1, run = 1; i < owners.length; i++) longest = Math.max(longest, (run = owners[i] === owners[i - 1] ? run + 1 : 1));
-  t.equal(longest, 1, 'equal weights: no two neighbouring buckets share an owner');
+});
+
+t.test('growth (lab scale): n -> n + 1 moves at most ceil(M/(n+1)) buckets, all to the new server; shrinking moves them back', async (t) => {
+  for (const buckets of [256, 64, 1000, 7]) {
+    for (let n = 1; n < 24; n++) {
+      const before = bucketOwners(initialState(n), buckets);
+      const after = bucketOwners(initialState(n + 1), buckets);
+      const moved = after.map((o, b) => (o !== before[b] ? b : -1)).filter((b) => b >= 0);
+      t.ok(moved.every((b) => after[b] === n), `M=${buckets} n=${n}: every moved bucket went to the new server S${n}`);
+      t.ok(moved.length <= Math.ceil(buckets / (n + 1)), `M=${buckets} n=${n}: ${moved.length} moved <= ceil(M/(n+1)) = ${Math.ceil(buckets / (n + 1))}`);
+      const counts = countOf(after, n + 1);
+      t.ok(Math.max(...counts) - Math.min(...counts) <= 1, `M=${buckets} n=${n + 1}: even within 1 (${Math.min(...counts)}..${Math.max(...counts)})`);
+    }
+  }
+  for (const w of WEIGHTS.filter((x) => x.length >= 2)) {
+    const before = bucketOwners(initialState(w.length - 1, w.slice(0, -1)));
+    const after = bucketOwners(initialState(w.length, w));
+    t.ok(after.every((o, b) => o === before[b] || o === w.length - 1), `w=${w}: buckets move only to the server that joins`);
+  }
 });
 
 t.test('failover: only failed servers\' buckets move, spread by weight within 1; restore gives the original table', async (t) => {
@@ -70,14 +82,14 @@ t.test('failover: only failed servers\' buckets move, spread by weight within 1;
       t.same(bucketOwners(st, DEFAULT_BUCKETS), base, 'restore: all alive gives the original table back');
     }
   }
-  // the worked example: 3 equal servers, S0 fails: its 86 buckets go 43/43 to S1/S2, alternating
+  // the worked example: 3 equal servers (S1 joined second and took 86, S2 took 85), S0 fails: its 85 buckets go 42/43 to S1/S2 (S2 has fewer), alternating
   const st = initialState(3);
   const base = bucketOwners(st);
   const after = bucketOwners(without(st, [0]));
   const taken = base.map((o, b) => (o === 0 ? after[b] : -1)).filter((o) => o >= 0);
-  t.same(countOf(base, 3), [86, 85, 85]);
-  t.same(countOf(taken, 3), [0, 43, 43]);
-  t.same(taken.slice(0, 6), [1, 2, 1, 2, 1, 2]);
+  t.same(countOf(base, 3), [85, 86, 85]);
+  t.same(countOf(taken, 3), [0, 42, 43]);
+  t.same(taken.slice(0, 6), [2, 1, 2, 1, 2, 1]);
 });
 
 t.test('apportion and interleave', async (t) => {

@@ -42,6 +42,11 @@ const states: [string, string, (t: Topology) => ClusterState][] = [
   ['routing-s1-failed', 'routing', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
   ['broadcast-s1-failed', 'broadcast', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
   ['routing-backup-failed-over', 'routing-backup', (t) => ({ ...initialClusterState(t), activeDispatcher: 'dispatcher2', probes: true })],
+  // graceful transitions: s1 put back while the connections its clients opened on stand-ins finish there
+  ['routing-transition-s1-back', 'routing', (t) => ({ ...initialClusterState(t), transition: { from: { servers: 4, alive: [0, 2, 3], weights: [1, 1, 1, 1] }, started: 0 } })],
+  ['broadcast-transition-s1-back', 'broadcast', (t) => ({ ...initialClusterState(t), transition: { from: { servers: 4, alive: [0, 2, 3], weights: [1, 1, 1, 1] }, started: 0 } })],
+  ['routing-table-transition-s1-drained', 'routing-table', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], drained: [1], transition: { from: { servers: 4, alive: [0, 1, 2, 3], weights: [1, 1, 1, 1] }, started: 0 } })],
+  ['broadcast-table-transition-s1-drained', 'broadcast-table', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], drained: [1], transition: { from: { servers: 4, alive: [0, 1, 2, 3], weights: [1, 1, 1, 1] }, started: 0 } })],
 ];
 
 for (const [golden, name, state] of states) {

@@ -53,23 +53,30 @@ export function moduloFilterTable(ghost: string, state: DispatchState, k: number
 }
 
 /**
- * Routing server during a graceful transition: mangle table marking each ghost TCP packet that is no SYN and
- * unknown to conntrack with SECOND_CHANCE_MARK + j, j its owner under `previous` (targets only). Without
- * `previous`, the mangle table is left empty (no transition in force).
+ * Routing server k during a graceful transition: mangle table marking each ghost TCP packet that is no SYN and
+ * unknown to conntrack with SECOND_CHANCE_MARK + j, for the oldest generation i whose function names k and j the
+ * owner under generation i + 1 (oldest first, so a packet only ever moves on to older owners: no loop) (j reachable, j != k). One generation: the mangle table empty.
  */
-export function moduloSecondChanceTable(ghost: string, previous: DispatchState | undefined, targets: number[], names: string[]): string {
+export function moduloSecondChanceTable(ghost: string, generations: DispatchState[], k: number, reachable: number[], names: string[]): string {
   const head = ['*mangle', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]'];
-  if (!previous || targets.length === 0) return [...head, 'COMMIT', ''].join('\n');
-  const chains = targets.map((j) => `:${SECOND_CHANCE_CHAIN}-${j} - [0:0]`);
-  const rules = targets.map((j) => {
-    const code = toXtBpfBytecode(compileModuloMatch(previous, j));
-    return `-A ${SECOND_CHANCE_CHAIN} -m bpf --bytecode "${code}" -m comment --comment "owner before the change: ${names[j]}" -j ${SECOND_CHANCE_CHAIN}-${j}`;
-  });
-  const marks = targets.flatMap((j) => [`-A ${SECOND_CHANCE_CHAIN}-${j} -j MARK --set-mark ${SECOND_CHANCE_MARK + j}`, `-A ${SECOND_CHANCE_CHAIN}-${j} -j ACCEPT`]);
+  const rules: string[] = [];
+  const targets = new Set<number>();
+  for (let i = generations.length - 2; i >= 0; i--) {
+    if (!generations[i]!.alive.includes(k)) continue;
+    const mine = toXtBpfBytecode(compileModuloMatch(generations[i]!, k));
+    for (const j of generations[i + 1]!.alive) {
+      if (j === k || !reachable.includes(j)) continue;
+      targets.add(j);
+      const theirs = toXtBpfBytecode(compileModuloMatch(generations[i + 1]!, j));
+      rules.push(`-A ${SECOND_CHANCE_CHAIN} -m bpf --bytecode "${mine}" -m bpf --bytecode "${theirs}" -m comment --comment "generation ${i + 1}: owner ${names[j] ?? `s${j}`}" -j ${SECOND_CHANCE_CHAIN}-${j}`);
+    }
+  }
+  if (rules.length === 0) return [...head, 'COMMIT', ''].join('\n');
+  const marks = [...targets].sort((a, b) => a - b).flatMap((j) => [`-A ${SECOND_CHANCE_CHAIN}-${j} -j MARK --set-mark ${SECOND_CHANCE_MARK + j}`, `-A ${SECOND_CHANCE_CHAIN}-${j} -j ACCEPT`]);
   return [
     ...head,
     `:${SECOND_CHANCE_CHAIN} - [0:0]`,
-    ...chains,
+    ...[...targets].sort((a, b) => a - b).map((j) => `:${SECOND_CHANCE_CHAIN}-${j} - [0:0]`),
     `-A PREROUTING -d ${ghost}/32 -p tcp ! --syn -m conntrack --ctstate INVALID -j ${SECOND_CHANCE_CHAIN}`,
     ...rules,
     ...marks,

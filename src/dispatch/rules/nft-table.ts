@@ -42,18 +42,23 @@ export function tableFilterRuleset(ghost: string, owners: readonly number[], see
 }
 
 /**
- * Routing server during a graceful transition: each ghost TCP packet that is no SYN and unknown to conntrack gets
- * mark SECOND_CHANCE_MARK + owner of its bucket under the previous function (`previousOwners`), for target owners
- * only. Without `previousOwners`, the table is empty (no transition in force).
+ * Routing server k during a graceful transition: each ghost TCP packet that is no SYN and unknown to conntrack gets
+ * mark SECOND_CHANCE_MARK + owner of its bucket under generation i + 1, for the oldest generation i whose table
+ * gives the bucket to k (`ownersByGeneration`, newest first; owners reachable and other than k only).
+ * One generation: the table empty.
  */
-export function tableSecondChanceRuleset(ghost: string, previousOwners: readonly number[] | undefined, targets: number[], seed: number): string {
-  const wanted = new Set(targets);
-  const entries = (previousOwners ?? []).flatMap((owner, b) => (wanted.has(owner) ? [`${b} : ${SECOND_CHANCE_MARK + owner}`] : []));
-  if (!previousOwners || entries.length === 0) return atomicTable(SECOND_CHANCE_MARK_TABLE, []);
-  return atomicTable(SECOND_CHANCE_MARK_TABLE, [
-    '  chain prerouting {',
-    '    type filter hook prerouting priority mangle; policy accept;',
-    `    ip daddr ${ghost} ${NFT_MIDSTREAM} ct state invalid meta mark set ${nftJhashExpression(previousOwners.length, seed)} map { ${entries.join(', ')} } comment "owner before the change"`,
-    '  }',
-  ]);
+export function tableSecondChanceRuleset(ghost: string, ownersByGeneration: readonly (readonly number[])[], k: number, reachable: number[], seed: number): string {
+  const rules: string[] = [];
+  for (let i = ownersByGeneration.length - 2; i >= 0; i--) {
+    const mine = ownersByGeneration[i]!;
+    const next = ownersByGeneration[i + 1]!;
+    const entries = mine.flatMap((o, b) => (o === k && next[b] !== k && reachable.includes(next[b]!) ? [`${b} : ${SECOND_CHANCE_MARK + next[b]!}`] : []));
+    if (entries.length === 0) continue;
+    // a bucket of k under generation i gets its owner under i + 1; the others (that owner is k too, or gone) find no
+    // entry, so the rule breaks there and the next, newer generation is asked
+    const hash = nftJhashExpression(mine.length, seed);
+    rules.push(`    ip daddr ${ghost} ${NFT_MIDSTREAM} ct state invalid meta mark set ${hash} map { ${entries.join(', ')} } accept comment "generation ${i + 1}: owner before the change"`);
+  }
+  if (rules.length === 0) return atomicTable(SECOND_CHANCE_MARK_TABLE, []);
+  return atomicTable(SECOND_CHANCE_MARK_TABLE, ['  chain prerouting {', '    type filter hook prerouting priority mangle; policy accept;', ...rules, '  }']);
 }
