@@ -30,6 +30,8 @@ export interface BenchFlags {
   timeout?: string;
   workers?: string;
   seed?: string;
+  /** keepalive: the client closes each connection after K responses */
+  requestsPerConnection?: string;
 }
 
 let runs = 0;
@@ -72,6 +74,7 @@ export async function generatorArgs(lab: RunningLab, f: BenchFlags): Promise<str
     ['timeout', f.timeout],
     ['workers', f.workers],
     ['seed', f.seed],
+    ['requests-per-connection', f.requestsPerConnection],
     ['clients', f.clients ?? (f.clientsFrom === undefined ? '1000' : undefined)],
   ];
   if (f.clientsFrom !== undefined) {
@@ -165,5 +168,8 @@ export async function runBench(lab: RunningLab, flags: BenchFlags, run: BenchRun
     timeline: load.timeline,
     start_epoch_ms: load.start_epoch_ms,
     ...(load.records ? { records: load.records } : {}),
+    requests_per_connection: load.requests_per_connection ?? (load.mode === 'close' ? 1 : null),
+    connections: load.connections,
+    ...(load.connection_records ? { connection_records: load.connection_records } : {}),
   };
 }

@@ -1,6 +1,7 @@
 // One thread's share of a load run: schedule -> client pick -> connection (pooled per address) -> stats.
 import { performance } from 'node:perf_hooks';
 import { makePicker } from './client-set.js';
+import { ConnectionLog, type BreakKind, type ConnectionEnd, type ConnectionLife } from './connections.js';
 import { buildRequest, Connection, Exchange, type ExchangeSink, type Mode } from './http-exchange.js';
 import { seededRandom } from './rng.js';
 import { makeScheduler, type LoopSpec, type Scheduler } from './schedule.js';
@@ -22,8 +23,12 @@ export interface EngineOptions {
   seed: number;
   /** wall-clock (Date.now()) start, shared by workers so timelines align; default: now */
   startAtEpochMs?: number;
-  /** keep-alive connections idle this long are closed by the client (default 4000, under Node's 5 s server default) */
+  /** keep-alive connections idle this long are closed by the client (default 60 s, under the lab servers' 65 s) */
   idleTimeoutMs?: number;
+  /** keepalive mode: the client closes a connection after this many responses (default: never, it lasts the run) */
+  requestsPerConnection?: number;
+  /** keep a record per connection (the counters are always kept) */
+  connectionRecords?: boolean;
   progressEveryMs?: number;
   onProgress?: (p: ProgressCounters) => void;
   /** keep one record per finished request (client, start, end, outcome) */
@@ -43,11 +48,16 @@ export interface ProgressCounters {
 }
 
 const SWEEP_MS = 10;
+/** Default idle timeout of keep-alive connections: under the 65 s of the lab's servers (node and nginx). */
+export const IDLE_TIMEOUT_MS = 60_000;
 
 class Engine implements ExchangeSink {
   readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
   readonly stats: LoadStats;
+  readonly connections: ConnectionLog;
   private readonly request: Buffer;
+  /** responses after which a keep-alive connection is closed (Infinity: never) */
+  private readonly perConnection: number;
   private readonly keepAlive: boolean;
   private readonly pick: () => number;
   private readonly idle: Connection[][];
@@ -57,6 +67,14 @@ class Engine implements ExchangeSink {
   private readonly scheduler: Scheduler;
   /** in-flight exchanges in deadline order (both loops issue with non-decreasing deadlines); done ones skipped lazily */
   private queue: Exchange[] = [];
+  /**
+   * Close mode: answered connections waiting for the server's FIN (the server closes first, so TIME_WAIT stays on
+   * the server and the client's bind() of its next connection finds a free port at once); destroyed at their deadline.
+   */
+  private lingering: Connection[] = [];
+  /** the life each lingering connection was in when it began to wait (a reconnected socket is not destroyed for its old life) */
+  private lingerLives: ConnectionLife[] = [];
+  private lingerHead = 0;
   private head = 0;
   private inflight = 0;
   private startT = 0;
@@ -70,6 +88,8 @@ class Engine implements ExchangeSink {
 
   constructor(private readonly o: EngineOptions) {
     this.stats = new LoadStats(o.addresses, o.records === true);
+    this.connections = new ConnectionLog(o.addresses, o.connectionRecords === true);
+    this.perConnection = o.mode === 'keepalive' && o.requestsPerConnection ? o.requestsPerConnection : Infinity;
     this.request = buildRequest(o.host, o.port, o.path, o.mode);
     this.keepAlive = o.mode === 'keepalive';
     this.pick = makePicker(o.weights, o.addresses.length, seededRandom(o.seed));
@@ -144,8 +164,9 @@ class Engine implements ExchangeSink {
       if (conn === null) {
         const o = this.o;
         conn = this.spare.pop() ?? null;
-        if (conn !== null) conn.reconnect(o.host, o.port, o.addresses[client], client);
-        else conn = new Connection(this, o.host, o.port, o.addresses[client], client);
+        const life = this.connections.opened(client, performance.now() - this.startT);
+        if (conn !== null) conn.reconnect(o.host, o.port, o.addresses[client], client, life);
+        else conn = new Connection(this, o.host, o.port, o.addresses[client], client, life);
         this.open.add(conn);
       }
       conn.send(ex, this.request);
@@ -161,11 +182,22 @@ class Engine implements ExchangeSink {
     ex.done = true;
     conn.ex = null;
     this.inflight--;
-    if (this.keepAlive && p.keepAlive && !conn.closed && !this.finished) {
+    const t = now - this.startT;
+    const life = conn.life;
+    if (life.port === null) life.port = conn.socket.localPort ?? null;
+    life.served(p.servedBy === '' ? 'unknown' : p.servedBy);
+    if (this.keepAlive && p.keepAlive && !conn.closed && !this.finished && life.requests < this.perConnection) {
       conn.idleSince = now;
       this.idle[conn.client]!.push(conn);
-    } else conn.destroy();
-    const t = now - this.startT;
+    } else {
+      const end: ConnectionEnd = !this.keepAlive || life.requests >= this.perConnection ? 'requests' : !p.keepAlive || conn.closed ? 'server_close' : 'run_end';
+      this.endConnection(conn, end, null, t);
+      if (!p.keepAlive && !conn.closed && !this.finished) {
+        conn.idleSince = now + this.o.timeoutMs;
+        this.lingering.push(conn);
+        this.lingerLives.push(life);
+      } else conn.destroy();
+    }
     const started = ex.t0 - this.startT;
     if (p.status >= 200 && p.status < 300) this.stats.recordOk(ex.client, p.servedBy, (now - ex.t0) * 1000, t, started);
     else this.stats.recordError(`http_${p.status}`, t, undefined, ex.client, started);
@@ -175,14 +207,30 @@ class Engine implements ExchangeSink {
 
   failed(ex: Exchange, kind: ErrorKind, code?: string): void {
     ex.done = true;
+    const t = performance.now() - this.startT;
     if (ex.conn !== null) {
       ex.conn.ex = null;
+      this.endConnection(ex.conn, 'broken', breakKind(kind), t);
       ex.conn.destroy();
     }
     this.inflight--;
-    this.stats.recordError(kind, performance.now() - this.startT, code, ex.client, ex.t0 - this.startT);
+    this.stats.recordError(kind, t, code, ex.client, ex.t0 - this.startT);
     this.scheduler.finished();
     this.maybeFinish();
+  }
+
+  lost(conn: Connection, kind: BreakKind): void {
+    // after the run's end, a close is the end of the run, not a break
+    if (this.finished) this.endConnection(conn, 'run_end', null, performance.now() - this.startT);
+    else this.endConnection(conn, 'broken', kind, performance.now() - this.startT);
+  }
+
+  /** Ends the connection's current life once; the first reason given counts. */
+  private endConnection(conn: Connection, end: ConnectionEnd, error: BreakKind | null, t: number): void {
+    const life = conn.life;
+    if (life.ended) return;
+    if (life.port === null) life.port = conn.socket.localPort ?? null;
+    this.connections.ended(life, t, end, error);
   }
 
   closed(conn: Connection): void {
@@ -206,15 +254,32 @@ class Engine implements ExchangeSink {
       this.queue = q.slice(this.head);
       this.head = 0;
     }
+    // lingering ones past their deadline (pushed in deadline order; a reconnected one is skipped, it lives on)
+    const l = this.lingering;
+    const lives = this.lingerLives;
+    while (this.lingerHead < l.length) {
+      const c = l[this.lingerHead]!;
+      const life = lives[this.lingerHead]!;
+      if (c.life === life && !c.closed && c.idleSince > now) break;
+      if (c.life === life && !c.closed && c.ex === null) c.destroy();
+      l[this.lingerHead] = undefined as unknown as Connection;
+      lives[this.lingerHead++] = undefined as unknown as ConnectionLife;
+    }
+    if (this.lingerHead > 4096 && this.lingerHead * 2 > l.length) {
+      this.lingering = l.slice(this.lingerHead);
+      this.lingerLives = lives.slice(this.lingerHead);
+      this.lingerHead = 0;
+    }
   }
 
   private closeIdle(): void {
-    const limit = performance.now() - (this.o.idleTimeoutMs ?? 4000);
+    const limit = performance.now() - (this.o.idleTimeoutMs ?? IDLE_TIMEOUT_MS);
     for (const pool of this.idle) {
       if (pool.length === 0) continue;
       const keep = pool.filter((c) => {
         if (c.closed) return false;
         if (c.idleSince < limit) {
+          this.endConnection(c, 'idle', null, performance.now() - this.startT);
           c.destroy();
           return false;
         }
@@ -240,11 +305,19 @@ class Engine implements ExchangeSink {
     }
     this.finished = true;
     for (const t of this.timers) clearTimeout(t);
-    for (const c of this.open) c.destroy();
-    this.open.clear();
     const wallMs = this.startT === 0 ? 0 : performance.now() - this.startT;
-    this.resolve(this.stats.snapshot(Math.min(this.o.durationMs, this.sendingMs ?? this.o.durationMs), wallMs, this.startEpochMs));
+    for (const c of this.open) {
+      this.endConnection(c, 'run_end', null, wallMs);
+      c.destroy();
+    }
+    this.open.clear();
+    this.resolve(this.stats.snapshot(Math.min(this.o.durationMs, this.sendingMs ?? this.o.durationMs), wallMs, this.startEpochMs, this.connections.snapshot()));
   }
+}
+
+/** A failed request's kind as the reason its connection broke. */
+function breakKind(kind: ErrorKind): BreakKind {
+  return kind === 'refused' || kind === 'reset' || kind === 'timeout' ? kind : 'other';
 }
 
 /** A run under way: its result, and a way to end its sending window early. */

@@ -1,5 +1,6 @@
 // One HTTP/1.1 request/response over a raw net socket bound to a client source address (localAddress).
 import { connect, type Socket } from 'node:net';
+import type { BreakKind, ConnectionLife } from './connections.js';
 import { ResponseParser, ResponseParseError } from './response-parser.js';
 import type { ErrorKind } from './stats.js';
 
@@ -33,6 +34,8 @@ export interface ExchangeSink {
   readonly readBuffer: Buffer;
   completed(ex: Exchange, conn: Connection): void;
   failed(ex: Exchange, kind: ErrorKind, code?: string): void;
+  /** the connection ended by an error or the peer's close while no request was on it */
+  lost(conn: Connection, kind: BreakKind): void;
   closed(conn: Connection): void;
 }
 
@@ -78,6 +81,8 @@ export class Connection {
     port: number,
     localAddress: string | undefined,
     public client: number,
+    /** this connection's current life (a new one at each reconnect) */
+    public life: ConnectionLife,
   ) {
     this.socket = connect({
       host,
@@ -91,9 +96,10 @@ export class Connection {
   }
 
   /** Connects the closed socket again (Node supports connect() after 'close'), possibly from another address. */
-  reconnect(host: string, port: number, localAddress: string | undefined, client: number): void {
+  reconnect(host: string, port: number, localAddress: string | undefined, client: number, life: ConnectionLife): void {
     if (!this.released) throw new Error('reconnect before close');
     this.client = client;
+    this.life = life;
     this.ex = null;
     this.closed = false;
     this.released = false;
@@ -121,6 +127,7 @@ export class Connection {
     if (ex === null || ex.done) {
       // bytes nobody asked for (or for a timed-out request): this connection cannot be reused
       this.destroy();
+      this.sink.lost(this, 'other');
       return false;
     }
     let complete: boolean;
@@ -142,13 +149,14 @@ export class Connection {
     this.closed = true;
     this.clean = false;
     const ex = this.ex;
-    if (ex !== null && !ex.done) {
-      const { kind, code } = classifySocketError(e);
-      this.sink.failed(ex, kind, code);
-    }
+    const { kind, code } = classifySocketError(e);
+    if (ex !== null && !ex.done) this.sink.failed(ex, kind, code);
+    else this.sink.lost(this, kind === 'timeout' || kind === 'refused' || kind === 'reset' ? kind : 'other');
   }
 
   private onClose(): void {
+    // not closed by us (destroy) nor by an error: the peer closed it
+    const byPeer = !this.closed;
     this.closed = true;
     const ex = this.ex;
     if (ex !== null && !ex.done) {
@@ -157,7 +165,7 @@ export class Connection {
         this.clean = true;
         this.sink.completed(ex, this);
       } else this.sink.failed(ex, 'reset', 'EOF');
-    }
+    } else if (byPeer) this.sink.lost(this, 'closed');
     this.released = true;
     this.sink.closed(this);
   }

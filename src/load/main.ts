@@ -8,6 +8,7 @@ import { isMainModule } from '../util/main-module.js';
 /** A short human-readable report (without --json). */
 export function formatResult(r: LoadResult): string {
   const l = r.latency_ms;
+  const c = r.connections;
   const loop = r.loop.kind === 'open' ? `rate ${r.loop.rate}/s` : `concurrency ${r.loop.concurrency}`;
   const errs = Object.entries(r.errors_by_kind)
     .filter(([, n]) => n > 0)
@@ -21,6 +22,7 @@ export function formatResult(r: LoadResult): string {
     `requests: ${r.requests.sent} sent, ${r.requests.ok} ok, ${r.requests.errors} errors${errs ? ` (${errs})` : ''}`,
     `throughput: ${r.throughput_rps} req/s`,
     `latency ms: p50 ${l.p50} p90 ${l.p90} p99 ${l.p99} p99.9 ${l.p999} max ${l.max}`,
+    `connections: ${c.opened} opened, ${c.completed} completed, ${c.broken} broken, ${c.switched_server} answered by more than one server`,
     'servers:',
     ...servers,
   ].join('\n');

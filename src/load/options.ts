@@ -9,11 +9,14 @@ export const USAGE = `usage: node dist/src/load/main.js --target ADDR [--port 80
          (--rate R | --concurrency C) [--mode keepalive|close]
          (--population CIDR [--clients 100] | --clients-from FILE [--clients N])
          [--skew uniform|zipf:S] [--seed 1] [--path / | --bytes N] [--timeout 2s]
-         [--workers 1] [--json] [--progress] [--records] [--start-at EPOCH_MS]
+         [--workers 1] [--requests-per-connection K] [--json] [--progress] [--records] [--start-at EPOCH_MS]
   --rate R         open loop: R requests/s at constant arrival; latency from the intended send time
   --concurrency C  closed loop: C requests in flight
-  --mode           keepalive: connections per client address reused; close: one connection per request
+  --mode           keepalive: each connection (pooled per client address) lasts the whole run; close: one connection per request
+  --requests-per-connection K
+                   keepalive: the client closes each connection after K responses (default: never)
   --records        the JSON result lists every request: [client, start ms, end ms, server or !error]
+                   (and every connection, which keepalive mode always lists)
   --start-at       start sending at this Date.now() time (ms), e.g. to line up with a timeline
   SIGTERM/SIGINT   end the sending window early; requests in flight finish and the result is printed
   durations: 500ms, 5s, 1.5m, 1h or a plain number of seconds`;
@@ -41,6 +44,7 @@ const OPTIONS = {
   bytes: { type: 'string' },
   timeout: { type: 'string' },
   workers: { type: 'string' },
+  'requests-per-connection': { type: 'string' },
   json: { type: 'boolean' },
   progress: { type: 'boolean' },
   records: { type: 'boolean' },
@@ -109,6 +113,11 @@ export function parseLoadArgs(argv: string[]): LoadCli {
 
   const mode = v.mode ?? 'keepalive';
   if (mode !== 'keepalive' && mode !== 'close') throw new LoadUsageError('--mode', `expected keepalive or close, got "${mode}"`);
+  const perConnText = v['requests-per-connection'];
+  const requestsPerConnection = perConnText === undefined ? undefined : integer('--requests-per-connection', perConnText, 1, 1_000_000_000);
+  if (requestsPerConnection !== undefined && mode !== 'keepalive') {
+    throw new LoadUsageError('--requests-per-connection', 'only with --mode keepalive (close mode sends one request per connection)');
+  }
 
   if (v.path !== undefined && v.bytes !== undefined) throw new LoadUsageError('--bytes', '--bytes N requests /bytes/N; do not give --path too');
   let path = v.path ?? '/';
@@ -152,6 +161,8 @@ export function parseLoadArgs(argv: string[]): LoadCli {
       workers,
       seed,
       records: v.records === true,
+      connectionRecords: mode === 'keepalive' || v.records === true,
+      ...(requestsPerConnection !== undefined ? { requestsPerConnection } : {}),
       ...(startAt !== undefined ? { startAtEpochMs: Number(startAt) } : {}),
     },
   };

@@ -45,6 +45,8 @@ export class ResponseParser {
   private chunked = false;
   private lineBytes = 0;
   private skipExt = false;
+  private lastServedBy: Uint8Array = new Uint8Array(0);
+  private lastServedByText = '';
 
   reset(): void {
     this.status = 0;
@@ -95,6 +97,25 @@ export class ResponseParser {
     return this.feedBody(buf, p, end);
   }
 
+  /** The X-Served-By value as a string; the last one's string is reused when the bytes repeat (no allocation per response). */
+  private servedByOf(b: Buffer, vs: number, ve: number): string {
+    const last = this.lastServedBy;
+    const n = ve - vs;
+    if (last.length === n) {
+      let same = true;
+      for (let i = 0; i < n; i++) {
+        if (last[i] !== b[vs + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.lastServedByText;
+    }
+    this.lastServedBy = Buffer.from(b.subarray(vs, ve));
+    this.lastServedByText = b.toString('latin1', vs, ve);
+    return this.lastServedByText;
+  }
+
   private parseHead(b: Buffer, start: number, headEnd: number): void {
     // "HTTP/1.x NNN"
     if (headEnd - start < 12 || b[start] !== 0x48 || b[start + 4] !== 0x2f || b[start + 5] !== 0x31 || b[start + 6] !== 0x2e) {
@@ -134,7 +155,7 @@ export class ResponseParser {
             else if (v.includes('keep-alive')) this.keepAlive = true;
           }
         } else if (first === 0x78) {
-          if (nameIs(b, p, nlen, H_SERVED_BY)) this.servedBy = b.toString('latin1', vs, ve);
+          if (nameIs(b, p, nlen, H_SERVED_BY)) this.servedBy = this.servedByOf(b, vs, ve);
         } else if (first === 0x74) {
           if (nameIs(b, p, nlen, H_TRANSFER_ENCODING) && b.toString('latin1', vs, ve).toLowerCase().includes('chunked')) this.chunked = true;
         }

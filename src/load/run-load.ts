@@ -28,6 +28,10 @@ export interface LoadOptions {
   onProgress?: (p: ProgressCounters) => void;
   /** keep one record per finished request (result.records) */
   records?: boolean;
+  /** keep one record per connection (result.connection_records) */
+  connectionRecords?: boolean;
+  /** keepalive mode: close each connection after this many responses (default: it lasts the run) */
+  requestsPerConnection?: number;
   /** Date.now() to start sending at (default: as soon as ready) */
   startAtEpochMs?: number;
 }
@@ -40,6 +44,8 @@ export interface LoadResult extends StatsSummary {
   loop: LoopSpec;
   clients_count: number;
   workers: number;
+  /** keepalive: responses after which the client closes a connection (null: it lasts the run) */
+  requests_per_connection: number | null;
 }
 
 /** How the client set, rate and concurrency are split: address i goes to worker i mod W; rate and concurrency follow the weight share. */
@@ -85,6 +91,8 @@ export function splitForWorkers(o: LoadOptions, host: string): EngineOptions[] {
     seed: ((o.seed ?? 1) + i * 7919) >>> 0,
     idleTimeoutMs: o.idleTimeoutMs,
     records: o.records,
+    connectionRecords: o.connectionRecords,
+    requestsPerConnection: o.requestsPerConnection,
   }));
 }
 
@@ -218,6 +226,7 @@ function loadResult(o: LoadOptions, workers: number, snaps: StatsSnapshot[]): Lo
     loop: o.loop,
     clients_count: o.clients.addresses.length,
     workers,
+    requests_per_connection: o.mode === 'keepalive' ? (o.requestsPerConnection ?? null) : 1,
     ...summarize(mergeSnapshots(snaps)),
   };
 }

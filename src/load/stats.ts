@@ -1,5 +1,6 @@
 // Load counters: sent = ok + errors, errors by kind, HDR latency, per-server and per-client answers, a 100 ms timeline.
 import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
+import { mergeConnectionSummaries, type ConnectionRecord, type ConnectionSummary } from './connections.js';
 
 export const TIMELINE_STEP_MS = 100;
 /** Error kinds always present in a result (http_<status> ones appear when seen). */
@@ -43,7 +44,19 @@ export interface StatsSnapshot {
   startEpochMs: number;
   /** every finished request, when records were asked for */
   records?: RequestRecord[];
+  /** connection counters (opened = completed + broken) */
+  connections: ConnectionSummary;
+  /** every connection, when kept */
+  connectionRecords?: ConnectionRecord[];
 }
+
+/** The connection part of a snapshot, from a ConnectionLog. */
+export interface ConnectionsPart {
+  summary: ConnectionSummary;
+  records?: ConnectionRecord[];
+}
+
+const NO_CONNECTIONS: ConnectionsPart = { summary: { opened: 0, completed: 0, broken: 0, switched_server: 0 } };
 
 interface Bucket {
   ok: number;
@@ -115,7 +128,7 @@ export class LoadStats {
     return this.timeline[i]!;
   }
 
-  snapshot(durationMs: number, wallMs: number, startEpochMs: number): StatsSnapshot {
+  snapshot(durationMs: number, wallMs: number, startEpochMs: number, conns: ConnectionsPart = NO_CONNECTIONS): StatsSnapshot {
     const clients: Record<string, Record<string, number>> = {};
     this.perClient.forEach((m, i) => {
       if (m !== undefined) clients[this.addresses[i]!] = Object.fromEntries(m);
@@ -138,6 +151,8 @@ export class LoadStats {
       wallMs,
       startEpochMs,
       ...(this.records ? { records: this.records.map(([c, a, b, o]): RequestRecord => [this.addresses[c]!, a, b, o]) } : {}),
+      connections: { ...conns.summary },
+      ...(conns.records ? { connectionRecords: conns.records } : {}),
     };
   }
 }
@@ -151,7 +166,21 @@ function addCounts(into: Record<string, number>, from: Record<string, number>): 
 /** Sums snapshots of several workers (histograms added, timelines aligned on t_ms). */
 export function mergeSnapshots(snaps: readonly StatsSnapshot[]): StatsSnapshot {
   const total = newHistogram();
-  const out: StatsSnapshot = { sent: 0, ok: 0, errors: 0, errorsByKind: {}, otherCodes: {}, histogram: '', clients: {}, clientErrors: {}, timeline: [], durationMs: 0, wallMs: 0, startEpochMs: Infinity };
+  const out: StatsSnapshot = {
+    sent: 0,
+    ok: 0,
+    errors: 0,
+    errorsByKind: {},
+    otherCodes: {},
+    histogram: '',
+    clients: {},
+    clientErrors: {},
+    timeline: [],
+    durationMs: 0,
+    wallMs: 0,
+    startEpochMs: Infinity,
+    connections: mergeConnectionSummaries(snaps.map((s) => s.connections ?? NO_CONNECTIONS.summary)),
+  };
   const timeline = new Map<number, TimelinePoint>();
   for (const s of snaps) {
     out.sent += s.sent;
@@ -175,7 +204,9 @@ export function mergeSnapshots(snaps: readonly StatsSnapshot[]): StatsSnapshot {
     out.startEpochMs = Math.min(out.startEpochMs, s.startEpochMs);
     // workers start together (a shared start time): their relative times share one origin
     if (s.records) (out.records ??= []).push(...s.records);
+    if (s.connectionRecords) (out.connectionRecords ??= []).push(...s.connectionRecords);
   }
+  out.connectionRecords?.sort((a, b) => a.opened_ms - b.opened_ms);
   if (!Number.isFinite(out.startEpochMs)) out.startEpochMs = 0;
   out.records?.sort((a, b) => a[1] - b[1]);
   const last = Math.max(-1, ...timeline.keys());
@@ -212,6 +243,10 @@ export interface StatsSummary {
   start_epoch_ms: number;
   /** every finished request (with --records) */
   records?: RequestRecord[];
+  /** connection counters: opened = completed + broken; switched_server = connections answered by more than one server */
+  connections: ConnectionSummary;
+  /** every connection (keepalive mode, or with --records), in opening order */
+  connection_records?: ConnectionRecord[];
 }
 
 const ms3 = (us: number): number => Math.round(us) / 1000;
@@ -256,5 +291,7 @@ export function summarize(s: StatsSnapshot): StatsSummary {
     timeline: s.timeline,
     start_epoch_ms: s.startEpochMs,
     ...(s.records ? { records: s.records } : {}),
+    connections: s.connections ?? { ...NO_CONNECTIONS.summary },
+    ...(s.connectionRecords ? { connection_records: s.connectionRecords } : {}),
   };
 }

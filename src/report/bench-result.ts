@@ -1,4 +1,7 @@
-// The result of `lab bench --json`: run settings, request counts, latency, per-server distribution and a 100 ms timeline.
+// The result of `lab bench --json`: run settings, request counts, latency, per-server distribution, a 100 ms timeline, connections.
+import type { ConnectionRecord, ConnectionSummary } from '../load/connections.js';
+
+export type { ConnectionRecord, ConnectionSummary };
 
 export type BenchLoop = { kind: 'open'; rate: number } | { kind: 'closed'; concurrency: number };
 
@@ -41,4 +44,11 @@ export interface BenchResult {
   start_epoch_ms: number;
   /** every finished request, when asked for: [client, start ms, end ms (from start_epoch_ms), server or !error kind] */
   records?: [string, number, number, string][];
+  // the connection fields are always set by runBench; optional only so results saved before them still read
+  /** responses after which the generator closes a connection: 1 in close mode, null when keep-alive connections last the run */
+  requests_per_connection?: number | null;
+  /** opened = completed + broken; switched_server = connections answered by more than one server */
+  connections?: ConnectionSummary;
+  /** every connection (keepalive mode always, close mode with records), in opening order */
+  connection_records?: ConnectionRecord[];
 }

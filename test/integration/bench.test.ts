@@ -21,6 +21,18 @@ for (const { backend, skip } of await backendCases()) {
           t.ok(Math.abs(s.requests / total - s.predicted_share) <= slack, `${mode}: ${name} share ${(s.requests / total).toFixed(4)} = model ${s.predicted_share.toFixed(4)}`);
         }
         t.ok(r.timeline.length >= 20, `${mode}: a 100 ms timeline (${r.timeline.length} points)`);
+        const c = r.connections!;
+        t.equal(c.broken, 0, `${mode}: no connection broke`);
+        t.equal(c.opened, c.completed, `${mode}: every connection completed`);
+        t.equal(c.switched_server, 0, `${mode}: no connection answered by two servers`);
+        if (mode === 'close') t.equal(c.opened, r.requests.sent, 'close: a connection per request');
+        else {
+          const recs = r.connection_records ?? [];
+          t.equal(recs.length, c.opened, 'keepalive: a record per connection');
+          t.ok(c.opened < r.requests.sent, `keepalive: connections (${c.opened}) carried many requests (${r.requests.sent})`);
+          t.ok(recs.every((x) => x.servers.length === 1 && x.end === 'run_end'), 'keepalive: each connection lasted the run, answered by one server');
+          t.equal(recs.reduce((a, x) => a + x.requests, 0), r.requests.ok, 'keepalive: the responses over connections add up');
+        }
       }
     });
   }
