@@ -1,7 +1,6 @@
 // The one table of failure actions (kill, stop, revive, link, loss): arguments, parsing, what each does, its report and its effect.
 import type { LabNode, Topology } from '../topology/types.js';
 import { UsageError } from '../util/errors.js';
-import { killNode, reviveNode, setNodeLink, setNodeLoss, stopNode } from './failures.js';
 import type { RunningLab } from './running-lab.js';
 
 /** An action as parsed: the same words as the commands (kill s1, link s1 down, loss s1 20). */
@@ -75,6 +74,9 @@ function watchdNote(lab: RunningLab): string {
   return w ? `; watchd masks it within about ${w.misses + 1} probe rounds of ${w.intervalMs} ms (lab logs watchd)` : '';
 }
 
+/** What the actions do, loaded when one runs (the table itself is read by `lab --help`, which does none). */
+const failures = (): Promise<typeof import('./failures.js')> => import('./failures.js');
+
 const started = (ps: { name: string; pid: number }[]): string => ps.map((p) => `${p.name} (pid ${p.pid})`).join(', ');
 
 export const ACTIONS: readonly ActionDefinition[] = [
@@ -83,7 +85,7 @@ export const ACTIONS: readonly ActionDefinition[] = [
     description: 'crash a node at once: its processes die (by pid) and its links drop (Docker: the container is killed)',
     shellDescription: 'crash a node at once: its processes die, its links drop',
     run: async (lab, a) => {
-      await killNode(lab, a.node);
+      await (await failures()).killNode(lab, a.node);
       return `${a.node} killed${watchdNote(lab)}`;
     },
     effect: () => 'fails',
@@ -93,7 +95,7 @@ export const ACTIONS: readonly ActionDefinition[] = [
     description: 'stop a node gracefully: SIGTERM to its processes (SIGKILL after 5 s); links and rules stay',
     shellDescription: "stop a node's processes gracefully (SIGTERM); links and rules stay",
     refuse: (n) => (n.role === 'server' ? undefined : `stop ends a node's processes, and a ${n.role} does its work in the kernel: use kill ${n.name} or link ${n.name} down`),
-    run: async (lab, a) => `${a.node}: stopped ${started(await stopNode(lab, a.node))}${watchdNote(lab)}`,
+    run: async (lab, a) => `${a.node}: stopped ${started(await (await failures()).stopNode(lab, a.node))}${watchdNote(lab)}`,
     effect: () => 'fails',
   },
   {
@@ -101,7 +103,7 @@ export const ACTIONS: readonly ActionDefinition[] = [
     description: 'bring a node back: links up, its plan applied again with the current dispatch rules, its services restarted',
     shellDescription: 'bring a node back: links up, its plan again, its services restarted',
     run: async (lab, a) => {
-      const back = await reviveNode(lab, a.node);
+      const back = await (await failures()).reviveNode(lab, a.node);
       const what = back.length > 0 ? `; restarted ${started(back)}` : '';
       const note = lab.state.watchd?.down.includes(a.node) ? '; watchd puts it back into the function once it answers' : '';
       return `${a.node} revived${what}${note}`;
@@ -115,7 +117,7 @@ export const ACTIONS: readonly ActionDefinition[] = [
     argument: LINK_STATE,
     run: async (lab, a) => {
       const up = a.kind === 'link' && a.up;
-      await setNodeLink(lab, a.node, up);
+      await (await failures()).setNodeLink(lab, a.node, up);
       return `${a.node}: LAN link ${up ? 'up' : 'down'}${up ? '' : watchdNote(lab)}`;
     },
     effect: (a) => (a.kind === 'link' && a.up ? 'restores' : 'fails'),
@@ -127,7 +129,7 @@ export const ACTIONS: readonly ActionDefinition[] = [
     argument: PERCENT,
     run: async (lab, a) => {
       const percent = a.kind === 'loss' ? a.percent : 0;
-      await setNodeLoss(lab, a.node, percent);
+      await (await failures()).setNodeLoss(lab, a.node, percent);
       return percent === 0 ? `${a.node}: no injected loss` : `${a.node}: dropping ${percent} % of packets in and ${percent} % out on its LAN interface`;
     },
     effect: (a) => (a.kind === 'loss' && a.percent === 0 ? 'restores' : 'fails'),

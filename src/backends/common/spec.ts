@@ -1,6 +1,6 @@
 // Checks a lab spec before any backend creates anything: names, references, addresses and sysctl values.
 import { isIpv4WithPrefix } from '../../net/ipv4.js';
-import { BackendError, type LabSpec } from '../backend.js';
+import { BackendError, type LabSpec, type NodeSpec } from '../backend.js';
 import { checkIfName, checkNetworkName, checkNodeName } from './names.js';
 
 const SYSCTL_KEY_RE = /^[a-z0-9_]+([./][A-Za-z0-9_-]+)+$/;
@@ -16,8 +16,13 @@ export function validateSpec(lab: string, spec: LabSpec): void {
     if (!isIpv4WithPrefix(net.subnet)) throw new BackendError(`network ${net.name}: subnet "${net.subnet}" is not a.b.c.d/len`);
     networks.add(net.name);
   }
+  validateNodes(spec.nodes, networks);
+}
+
+/** The node part of validateSpec, against the names of the lab's networks (also for nodes added to a lab later). */
+export function validateNodes(specNodes: readonly NodeSpec[], networks: ReadonlySet<string>): void {
   const nodes = new Set<string>();
-  for (const node of spec.nodes) {
+  for (const node of specNodes) {
     checkNodeName(node.name);
     if (nodes.has(node.name)) throw new BackendError(`node ${node.name} is defined twice`);
     nodes.add(node.name);

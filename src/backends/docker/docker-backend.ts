@@ -125,6 +125,9 @@ export class DockerBackend implements Backend {
     }
   }
 
+  async addNodes(): Promise<void> { throw new BackendError('addNodes: not yet on docker'); } // PLACEHOLDER(h15cli): replaced by the docker helper's implementation
+  async removeNodes(): Promise<void> { throw new BackendError('removeNodes: not yet on docker'); } // PLACEHOLDER(h15cli): replaced by the docker helper's implementation
+
   async exec(node: string, argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
     return this.execWith(node, argv, options);
   }

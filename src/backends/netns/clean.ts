@@ -1,7 +1,7 @@
 // Finds and removes netns labs by name prefix: kills processes inside their namespaces, deletes namespaces and stray mounts.
 import { promises as fs } from 'node:fs';
 import { BackendError } from '../backend.js';
-import { labPrefix, NETNS_RUN_DIR, NS_PREFIX, parseNamespace } from './names.js';
+import { labPrefix, NETNS_RUN_DIR, nodeNamespace, NS_PREFIX, parseNamespace, switchNamespace } from './names.js';
 import { run } from '../common/run.js';
 
 export interface TeardownOptions {
@@ -73,6 +73,41 @@ export async function destroyNetnsLab(lab: string, options: TeardownOptions = {}
   const left = await listLabNamespaces(lab);
   if (left.length > 0) throw new BackendError(`lab ${lab}: could not remove ${left.join(', ')}`);
   return { namespaces: [...all].sort(), killed };
+}
+
+/**
+ * Removes some nodes of a lab: every process inside their namespaces (by pid), their veths on the switch,
+ * their namespaces; names already gone are fine. Returns the namespaces that were there.
+ */
+export async function removeNetnsNodes(lab: string, nodes: readonly string[], options: TeardownOptions = {}): Promise<string[]> {
+  const wanted = nodes.map((n) => nodeNamespace(lab, n));
+  const present = (await Promise.all(wanted.map(async (ns) => ((await exists(`${NETNS_RUN_DIR}/${ns}`)) ? ns : undefined)))).filter((n): n is string => !!n);
+  if (present.length === 0) return [];
+  await killNamespaceProcesses(present, options);
+  // the switch ends first (node names hold no dash: a node's ports are "<node>-<network>"), so no frame reaches a half-removed node
+  const sw = switchNamespace(lab);
+  const links = await run('ip', ['-n', sw, '-o', 'link', 'show']);
+  const ports = links.stdout
+    .split('\n')
+    .map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1])
+    .filter((p): p is string => !!p && nodes.some((n) => p.startsWith(`${n}-`)));
+  if (ports.length > 0) await run('ip', ['-n', sw, '-force', '-batch', '-'], { input: ports.map((p) => `link del ${p}\n`).join('') });
+  await run('ip', ['-force', '-batch', '-'], { input: present.map((n) => `netns del ${n}\n`).join('') });
+  for (const ns of present) {
+    // a bind mount `ip netns del` could not remove (a process that kept it open), then its file
+    if ((await strayMounts(ns)).includes(`${NETNS_RUN_DIR}/${ns}`)) await run('umount', ['-l', `${NETNS_RUN_DIR}/${ns}`]);
+    await fs.rm(`${NETNS_RUN_DIR}/${ns}`, { force: true }).catch(() => {});
+  }
+  const left = (await Promise.all(present.map(async (ns) => ((await exists(`${NETNS_RUN_DIR}/${ns}`)) ? ns : undefined)))).filter(Boolean);
+  if (left.length > 0) throw new BackendError(`lab ${lab}: could not remove ${left.join(', ')}`);
+  return present;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return fs.access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** dev:ino identities of named namespaces (the bind mounts under /run/netns). */

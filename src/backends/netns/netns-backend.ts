@@ -11,6 +11,7 @@ import {
   type FollowOptions,
   type LogChunk,
   type LabSpec,
+  type NodeSpec,
   type ProcessRecord,
   type SpawnOptions,
 } from '../backend.js';
@@ -20,11 +21,11 @@ import { mapLimit } from '../common/map-limit.js';
 import { checkIfName, checkLabName } from '../common/names.js';
 import { readStat } from '../common/proc-stat.js';
 import { runOrThrow, runUntraced } from '../common/run.js';
-import { validateSpec } from '../common/spec.js';
-import { destroyNetnsLab, listLabNamespaces, type TeardownOptions } from './clean.js';
+import { validateNodes, validateSpec } from '../common/spec.js';
+import { destroyNetnsLab, listLabNamespaces, removeNetnsNodes, type TeardownOptions } from './clean.js';
 import { NETNS_RUN_DIR, nodeNamespace, switchNamespace } from './names.js';
 import { isAlive, signal, waitGone } from './processes.js';
-import { nodeScript, switchScript } from './scripts.js';
+import { addPortsScript, nodeScript, switchScript } from './scripts.js';
 
 export interface NetnsBackendOptions {
   /** parallel node set-up commands (default: 4 per CPU) */
@@ -60,9 +61,38 @@ export class NetnsBackend implements Backend {
     // one process creates every namespace; a failure leaves only olab-<lab>-* names behind
     await runOrThrow('ip', ['-batch', '-'], { input: namespaces.map((n) => `netns add ${n}\n`).join('') });
     await runOrThrow('ip', ['netns', 'exec', sw, 'sh', '-c', switchScript(this.lab, spec)], {}, 'switch');
-    await mapLimit(spec.nodes, this.concurrency, (node) =>
+    await this.configureNodes(spec.nodes);
+  }
+
+  async addNodes(nodes: NodeSpec[]): Promise<void> {
+    if (nodes.length === 0) return;
+    validateNodes(nodes, await this.networks());
+    const taken = (await listLabNamespaces(this.lab)).filter((ns) => nodes.some((n) => ns === this.namespace(n.name)));
+    if (taken.length > 0) throw new BackendError(`lab ${this.lab} has these nodes already: ${taken.join(', ')}`);
+    await runOrThrow('ip', ['-batch', '-'], { input: nodes.map((n) => `netns add ${this.namespace(n.name)}\n`).join('') });
+    await runOrThrow('ip', ['netns', 'exec', switchNamespace(this.lab), 'sh', '-c', addPortsScript(this.lab, nodes)], {}, 'switch');
+    await this.configureNodes(nodes);
+  }
+
+  async removeNodes(names: string[]): Promise<void> {
+    await removeNetnsNodes(this.lab, names, this.teardown);
+  }
+
+  /** Each node's addresses, sysctls and links, inside its namespace (its interfaces exist). */
+  private async configureNodes(nodes: readonly NodeSpec[]): Promise<void> {
+    await mapLimit(nodes, this.concurrency, (node) =>
       runOrThrow('ip', ['netns', 'exec', this.namespace(node.name), 'sh', '-c', nodeScript(node)], {}, node.name),
     );
+  }
+
+  /** The networks of the lab: the bridges br-<network> of its switch namespace. */
+  private async networks(): Promise<Set<string>> {
+    const sw = switchNamespace(this.lab);
+    if (!(await fs.access(`${NETNS_RUN_DIR}/${sw}`).then(() => true, () => false))) {
+      throw new BackendError(`lab ${this.lab} does not exist (no switch namespace ${sw}): create() it first`);
+    }
+    const r = await runOrThrow('ip', ['-n', sw, '-o', 'link', 'show', 'type', 'bridge'], {}, 'switch');
+    return new Set(r.stdout.split('\n').map((l) => /^\d+:\s+br-([^:@\s]+)/.exec(l)?.[1]).filter((n): n is string => !!n));
   }
 
   async exec(node: string, argv: string[], options: ExecOptions = {}): Promise<ExecResult> {

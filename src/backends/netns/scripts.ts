@@ -26,19 +26,24 @@ export function switchScript(lab: string, spec: LabSpec): string {
   for (const net of spec.networks) {
     lines.push(`link add ${bridgeName(net.name)} type bridge mcast_snooping 0`, `link set ${bridgeName(net.name)} up`);
   }
-  for (const node of spec.nodes) {
-    for (const itf of node.interfaces) {
-      const port = switchPortName(node.name, itf.network);
-      lines.push(
-        `link add ${port} type veth peer name ${itf.name} netns ${nodeNamespace(lab, node.name)}`,
-        `link set ${port} master ${bridgeName(itf.network)} up`,
-      );
-    }
-  }
+  for (const node of spec.nodes) lines.push(...portLines(lab, node));
   const noBridgeFilter = ['iptables', 'ip6tables', 'arptables'].map(
     (t) => `if [ -w /proc/sys/net/bridge/bridge-nf-call-${t} ]; then echo 0 > /proc/sys/net/bridge/bridge-nf-call-${t}; fi`,
   );
   return ['set -e', ...IPV6_OFF, ...noBridgeFilter, ipBatch(lines)].join('\n');
+}
+
+/** `ip -batch` lines run in the switch namespace: each of the node's veths, its node end moved into the node's namespace, its switch end on the bridge. */
+export function portLines(lab: string, node: NodeSpec): string[] {
+  return node.interfaces.flatMap((itf) => {
+    const port = switchPortName(node.name, itf.network);
+    return [`link add ${port} type veth peer name ${itf.name} netns ${nodeNamespace(lab, node.name)}`, `link set ${port} master ${bridgeName(itf.network)} up`];
+  });
+}
+
+/** Run in the switch namespace: the veths of nodes added to a running lab. */
+export function addPortsScript(lab: string, nodes: readonly NodeSpec[]): string {
+  return ['set -e', ipBatch(nodes.flatMap((n) => portLines(lab, n)))].join('\n');
 }
 
 /** Run in a node's namespace once its interfaces exist: IPv6 off, sysctls (while links are down), addresses, links up. */

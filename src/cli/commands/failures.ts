@@ -1,7 +1,6 @@
 // `lab kill|stop|revive NODE`, `lab link NODE down|up`, `lab loss NODE PERCENT`: one command per entry of the actions table.
 import type { Command } from 'commander';
 import { ACTIONS, actionFromWords, runAction } from '../../lab/actions.js';
-import { RunningLab } from '../../lab/running-lab.js';
 
 export function registerFailures(program: Command): void {
   for (const def of ACTIONS) {
@@ -15,6 +14,7 @@ export function registerFailures(program: Command): void {
       const words = args.slice(0, def.argument ? 2 : 1) as string[];
       const opts = args[words.length] as { name?: string };
       const action = actionFromWords([def.name, ...words]);
+      const { RunningLab } = await import('../../lab/running-lab.js');
       console.log(await runAction(await RunningLab.open(opts.name), action));
     });
   }

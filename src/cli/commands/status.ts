@@ -1,9 +1,5 @@
 // `lab status`: the lab's scheme, backend, ghost and every node with its role and addresses.
 import type { Command } from 'commander';
-import { findLab } from '../../lab/state.js';
-import { watchdStatus } from '../../lab/watchd-process.js';
-import { printJson } from '../../present/output.js';
-import { printStatus, printWatchd, statusJson } from '../../present/status.js';
 
 export function registerStatus(program: Command): void {
   program
@@ -12,6 +8,12 @@ export function registerStatus(program: Command): void {
     .option('--name <name>', 'lab name (default: the only running lab)')
     .option('--json', 'machine-readable output')
     .action(async (opts: { name?: string; json?: boolean }) => {
+      const [{ findLab }, { watchdStatus }, { printJson }, { printStatus, printWatchd, statusJson }] = await Promise.all([
+        import('../../lab/state.js'),
+        import('../../lab/watchd-process.js'),
+        import('../../present/output.js'),
+        import('../../present/status.js'),
+      ]);
       const state = await findLab(opts.name);
       const watchd = await watchdStatus(state);
       if (opts.json) return printJson({ ...statusJson(state), watchd });
