@@ -1,4 +1,5 @@
-// Benchmark (not a test): times `up` and `down` of routing labs with 4, 16 and 64 servers, per backend, side by side from one run.
+// Benchmark (not a test): times `up` and `down` of routing labs with 4, 16 and 64 servers, per backend, side by side from one run,
+// beside Mininet's bare topology of as many hosts (one Linux bridge, no controller) when Mininet is installed.
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { dockerAvailable } from '../backends/docker/engine.js';
@@ -6,6 +7,7 @@ import { table } from '../present/output.js';
 import { downLab } from '../lab/down.js';
 import { upLab } from '../lab/up.js';
 import { parseTopology } from '../topology-file/load.js';
+import { mininetMissing, timeMininet } from './mininet.js';
 
 type Backend = 'netns' | 'docker';
 
@@ -33,14 +35,24 @@ async function timeOne(n: number, backend: Backend): Promise<[number, number]> {
 }
 
 const list = await backends();
+const noMininet = await mininetMissing();
+if (noMininet) console.log(`mininet: skipped (${noMininet})`);
 const rows: (string | number)[][] = [];
 for (const n of counts) {
   const row: (string | number)[] = [n, n + 3];
+  let netnsUp: number | undefined;
   for (const b of list) {
     const [up, down] = await timeOne(n, b);
+    if (b === 'netns') netnsUp = up / 1000;
     row.push((up / 1000).toFixed(2), (down / 1000).toFixed(2));
+  }
+  if (!noMininet) {
+    const mn = await timeMininet(n);
+    row.push(mn.up.toFixed(2), mn.down.toFixed(2), netnsUp === undefined ? '-' : (netnsUp / mn.up).toFixed(2));
   }
   rows.push(row);
 }
-console.log('up = nodes, links, plans, HTTP servers answering (node image already built); down = everything removed');
-console.log(table(['servers', 'nodes', ...list.flatMap((b) => [`${b} up (s)`, `${b} down (s)`])], rows));
+console.log('up = nodes, links, plans, HTTP servers answering, watchd probing (node image already built); down = everything removed');
+if (!noMininet) console.log('mininet = `single,N` on one Linux bridge, no controller: N hosts with addresses, no routes, rules or services; up = build + start');
+const mnHead = noMininet ? [] : ['mininet up (s)', 'mininet down (s)', 'netns up / mininet up'];
+console.log(table(['servers', 'nodes', ...list.flatMap((b) => [`${b} up (s)`, `${b} down (s)`]), ...mnHead], rows));

@@ -10,9 +10,10 @@ import { planLab } from '../schemes/plan-lab.js';
 import type { Topology } from '../topology/types.js';
 import { COMPOSE_SERVER_PORT, nodeStartScript, READY_FILE } from './node-script.js';
 import { composeSysctls } from './sysctls.js';
+import { COMPOSE_IMAGE } from './image.js';
 
 /** The node image every service runs: `./lab images build` tags its newest build so. */
-export const COMPOSE_IMAGE = 'oneip-lab/node:latest';
+export { COMPOSE_IMAGE };
 
 export interface ComposeOptions {
   /** image of every service (default COMPOSE_IMAGE) */

@@ -1,11 +1,8 @@
 // The one table of actions (kill, stop, revive, link, loss, drain, undrain, scale): arguments, parsing, what each does, its report and its effect.
 import type { LabNode, Topology } from '../topology/types.js';
 import { UsageError } from '../util/errors.js';
-import { killNode, reviveNode, setNodeLink, setNodeLoss, stopNode } from './failures.js';
 import type { RunningLab } from './running-lab.js';
-import { changeAlive } from './dispatch-control.js';
-import { scaleLab } from './scale.js';
-import { MAX_SERVERS } from '../topology-file/schema.js';
+import { MAX_SERVERS } from '../topology-file/limits.js';
 
 /** An action as parsed: the same words as the commands (kill s1, link s1 down, loss s1 20). */
 export type Action =
@@ -84,6 +81,9 @@ function watchdNote(lab: RunningLab): string {
   return w ? `; watchd masks it within about ${w.misses + 1} probe rounds of ${w.intervalMs} ms (lab logs watchd)` : '';
 }
 
+/** What the actions do, loaded when one runs (the table itself is read by `lab --help`, which does none). */
+const failures = (): Promise<typeof import('./failures.js')> => import('./failures.js');
+
 const started = (ps: { name: string; pid: number }[]): string => ps.map((p) => `${p.name} (pid ${p.pid})`).join(', ');
 
 export const ACTIONS: readonly ActionDefinition[] = [
@@ -92,7 +92,7 @@ export const ACTIONS: readonly ActionDefinition[] = [
     description: 'crash a node at once: its processes die (by pid) and its links drop (Docker: the container is killed)',
     shellDescription: 'crash a node at once: its processes die, its links drop',
     run: async (lab, a) => {
-      await killNode(lab, a.node!);
+      await (await failures()).killNode(lab, a.node!);
       return `${a.node} killed${watchdNote(lab)}`;
     },
     effect: () => 'fails',
@@ -102,7 +102,7 @@ export const ACTIONS: readonly ActionDefinition[] = [
     description: 'stop a node gracefully: SIGTERM to its processes (SIGKILL after 5 s); links and rules stay',
     shellDescription: "stop a node's processes gracefully (SIGTERM); links and rules stay",
     refuse: (n) => (n.role === 'server' ? undefined : `stop ends a node's processes, and a ${n.role} does its work in the kernel: use kill ${n.name} or link ${n.name} down`),
-    run: async (lab, a) => `${a.node}: stopped ${started(await stopNode(lab, a.node!))}${watchdNote(lab)}`,
+    run: async (lab, a) => `${a.node}: stopped ${started(await (await failures()).stopNode(lab, a.node!))}${watchdNote(lab)}`,
     effect: () => 'fails',
   },
   {
@@ -110,7 +110,7 @@ export const ACTIONS: readonly ActionDefinition[] = [
     description: 'bring a node back: links up, its plan applied again with the current dispatch rules, its services restarted',
     shellDescription: 'bring a node back: links up, its plan again, its services restarted',
     run: async (lab, a) => {
-      const back = await reviveNode(lab, a.node!);
+      const back = await (await failures()).reviveNode(lab, a.node!);
       const what = back.length > 0 ? `; restarted ${started(back)}` : '';
       const note = lab.state.watchd?.down.includes(a.node!) ? '; watchd puts it back into the function once it answers' : '';
       return `${a.node} revived${what}${note}`;
@@ -124,7 +124,7 @@ export const ACTIONS: readonly ActionDefinition[] = [
     argument: LINK_STATE,
     run: async (lab, a) => {
       const up = a.kind === 'link' && a.up;
-      await setNodeLink(lab, a.node!, up);
+      await (await failures()).setNodeLink(lab, a.node!, up);
       return `${a.node}: LAN link ${up ? 'up' : 'down'}${up ? '' : watchdNote(lab)}`;
     },
     effect: (a) => (a.kind === 'link' && a.up ? 'restores' : 'fails'),
@@ -136,7 +136,7 @@ export const ACTIONS: readonly ActionDefinition[] = [
     argument: PERCENT,
     run: async (lab, a) => {
       const percent = a.kind === 'loss' ? a.percent : 0;
-      await setNodeLoss(lab, a.node!, percent);
+      await (await failures()).setNodeLoss(lab, a.node!, percent);
       return percent === 0 ? `${a.node}: no injected loss` : `${a.node}: dropping ${percent} % of packets in and ${percent} % out on its LAN interface`;
     },
     effect: (a) => (a.kind === 'loss' && a.percent === 0 ? 'restores' : 'fails'),
@@ -147,7 +147,7 @@ export const ACTIONS: readonly ActionDefinition[] = [
     shellDescription: 'take a server out of the function; its connections finish there',
     refuse: (n) => (n.role === 'server' ? undefined : `drain takes a server out of the dispatch function; ${n.name} is a ${n.role}`),
     run: async (lab, a) => {
-      await changeAlive(lab, [a.node!], []);
+      await (await import('./dispatch-control.js')).changeAlive(lab, [a.node!], []);
       return `${a.node} drained: no new connection goes to it${transitionNote(lab)}`;
     },
     effect: () => 'changes',
@@ -158,7 +158,7 @@ export const ACTIONS: readonly ActionDefinition[] = [
     shellDescription: 'put a drained server back into the function',
     refuse: (n) => (n.role === 'server' ? undefined : `undrain puts a server back into the dispatch function; ${n.name} is a ${n.role}`),
     run: async (lab, a) => {
-      await changeAlive(lab, [], [a.node!]);
+      await (await import('./dispatch-control.js')).changeAlive(lab, [], [a.node!]);
       return `${a.node} back in the function${transitionNote(lab)}`;
     },
     effect: () => 'changes',
@@ -169,7 +169,7 @@ export const ACTIONS: readonly ActionDefinition[] = [
     description: 'grow or shrink the cluster to N servers: new nodes wired and serving before the function changes; leaving ones drained first',
     shellDescription: 'grow or shrink the cluster to N servers',
     run: async (lab, a) => {
-      const r = await scaleLab(lab, a.kind === 'scale' ? a.servers : 0);
+      const r = await (await import('./scale.js')).scaleLab(lab, a.kind === 'scale' ? a.servers : 0);
       const what = r.added.length > 0 ? `added ${r.added.join(', ')}` : r.removed.length > 0 ? `removed ${r.removed.join(', ')}` : 'nothing to do';
       return `scaled from ${r.from} to ${r.to} servers: ${what}${transitionNote(lab)}`;
     },

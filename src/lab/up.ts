@@ -1,4 +1,4 @@
-// `lab up`: claim the name, build nodes and links, apply every node's plan, start the servers, wait until they answer.
+// `lab up`: claim the name, build nodes and links, apply every node's plan and start each server once its plan is in, wait until they answer.
 import { initialClusterState } from '../schemes/cluster-state.js';
 import { planLab } from '../schemes/plan-lab.js';
 import type { Topology } from '../topology/types.js';
@@ -6,7 +6,7 @@ import { chooseBackend, openBackend } from './backend-choice.js';
 import { labSpec } from './lab-spec.js';
 import { RunningLab } from './running-lab.js';
 import { claimLab, removeLabDir, writeState, type LabState } from './state.js';
-import { startServers } from './servers.js';
+import { startServer, waitServersAnswer } from './servers.js';
 import { startWatchd, stopWatchd } from './watchd-process.js';
 
 export interface UpOptions {
@@ -44,10 +44,18 @@ export async function upLab(t: Topology, topologyFile: string, options: UpOption
     step(`creating ${t.nodes.length} nodes on ${chosen.kind} (${chosen.reason})`);
     await backend.create(labSpec(name, t, plan));
     const lab = new RunningLab(state);
-    step('applying node plans');
-    await Promise.all(plan.nodes.map((p) => lab.applySteps(p.node, p.steps)));
-    step(`starting HTTP servers on ${t.servers.length} servers`);
-    await startServers(lab);
+    step(`applying node plans, starting HTTP servers on ${t.servers.length} servers`);
+    // each server's HTTP server starts as soon as its own plan is in, while the other nodes' plans are still applied
+    const servers = new Map(t.servers.map((s) => [s.name, s]));
+    await Promise.all(
+      plan.nodes.map(async (p) => {
+        await lab.applySteps(p.node, p.steps);
+        const server = servers.get(p.node);
+        if (server) await startServer(lab, server);
+      }),
+    );
+    await writeState(lab.state);
+    await waitServersAnswer(lab, t.servers);
     if (t.watchd.enabled) {
       step(`starting watchd (a probe round every ${t.watchd.intervalMs} ms, ${t.watchd.misses} misses to fail)`);
       await startWatchd(lab);

@@ -6,7 +6,8 @@ import { SCHEME_NAMES } from '../schemes/registry.js';
 import { BACKENDS } from '../topology/types.js';
 import { LAB_NAME, LAB_NAME_RULE } from '../util/lab-name.js';
 
-export const MAX_SERVERS = 250;
+export { MAX_SERVERS } from './limits.js';
+import { MAX_SERVERS } from './limits.js';
 export const MAX_BUCKETS = 4096;
 export const REDIRECTS = ['suppress', 'allow'] as const;
 export const ARP_MODES = ['ghost1', 'direct'] as const;

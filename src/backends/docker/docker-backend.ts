@@ -90,16 +90,6 @@ export class DockerBackend implements Backend {
     return resolve(this.options.shareDir);
   }
 
-  // PLACEHOLDER(h11): replaced by the docker helper's implementation at merge
-  async addNodes(_nodes: import('../backend.js').NodeSpec[]): Promise<void> {
-    throw new BackendError('addNodes: not yet on docker');
-  }
-
-  // PLACEHOLDER(h11): replaced by the docker helper's implementation at merge
-  async removeNodes(_names: string[]): Promise<void> {
-    throw new BackendError('removeNodes: not yet on docker');
-  }
-
   async create(spec: LabSpec): Promise<void> {
     validateSpec(this.lab, spec);
     const prefixes = checkAddresses(spec);
@@ -134,6 +124,9 @@ export class DockerBackend implements Backend {
       await uploadRuntime(this.docker, spec.nodes.map((n) => this.container(n.name)));
     }
   }
+
+  async addNodes(): Promise<void> { throw new BackendError('addNodes: not yet on docker'); } // PLACEHOLDER(h15cli): replaced by the docker helper's implementation
+  async removeNodes(): Promise<void> { throw new BackendError('removeNodes: not yet on docker'); } // PLACEHOLDER(h15cli): replaced by the docker helper's implementation
 
   async exec(node: string, argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
     return this.execWith(node, argv, options);

@@ -1,11 +1,7 @@
 // `lab bench`: HTTP load through the ghost from many client addresses; per-server table, JSON and HTML reports.
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { runBench, type BenchFlags } from '../../lab/bench.js';
-import { RunningLab } from '../../lab/running-lab.js';
-import { printBench } from '../../present/bench.js';
-import { printJson } from '../../present/output.js';
-import { progress } from '../spinner.js';
+import type { BenchFlags } from '../../lab/bench.js';
 
 export function registerBench(program: Command): void {
   program
@@ -29,6 +25,13 @@ export function registerBench(program: Command): void {
     .option('--json', 'print the result as JSON')
     .option('--html <file>', 'write a self-contained HTML report')
     .action(async (opts: BenchFlags & { name?: string; json?: boolean; html?: string }) => {
+      const [{ runBench }, { RunningLab }, { printBench }, { printJson }, { progress }] = await Promise.all([
+        import('../../lab/bench.js'),
+        import('../../lab/running-lab.js'),
+        import('../../present/bench.js'),
+        import('../../present/output.js'),
+        import('../spinner.js'),
+      ]);
       const lab = await RunningLab.open(opts.name);
       const spin = progress(`bench on ${lab.name}`);
       const result = await runBench(lab, opts, (p) => spin.step(`bench: ${(p.elapsed_ms / 1000).toFixed(0)} s, ${p.sent} sent, ${p.ok} ok, ${p.errors} errors, ${p.rps.toFixed(0)} req/s`));

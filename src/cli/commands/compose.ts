@@ -2,12 +2,9 @@
 import { writeFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { BackendError } from '../../backends/backend.js';
-import { ComposeError } from '../../compose/sysctls.js';
-import { COMPOSE_IMAGE, renderCompose } from '../../compose/render.js';
 import { LabError, UsageError } from '../../util/errors.js';
 import { projectRoot } from '../../util/paths.js';
-import { topologyFrom } from '../topology-arg.js';
+import { COMPOSE_IMAGE } from '../../compose/image.js';
 
 /** The topology file as the generated header names it: relative to the project when inside it (stable across checkouts). */
 function sourceName(file: string): string {
@@ -22,7 +19,13 @@ export function registerCompose(program: Command): void {
     .option('-t, --topology <file>', 'topology file')
     .option('-o, --output <file>', 'write the file here instead of to standard output')
     .option('--image <image>', 'node image of every service', COMPOSE_IMAGE)
-    .action((opts: { topology?: string; output?: string; image: string }) => {
+    .action(async (opts: { topology?: string; output?: string; image: string }) => {
+      const [{ BackendError }, { ComposeError }, { renderCompose }, { topologyFrom }] = await Promise.all([
+        import('../../backends/backend.js'),
+        import('../../compose/sysctls.js'),
+        import('../../compose/render.js'),
+        import('../topology-arg.js'),
+      ]);
       const t = topologyFrom(opts.topology);
       let text: string;
       try {

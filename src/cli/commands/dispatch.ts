@@ -1,9 +1,13 @@
 // `lab dispatch show|set` and `lab counters`: inspect and change the dispatch function of a running lab.
 import type { Command } from 'commander';
-import { changeAlive } from '../../lab/dispatch-control.js';
+import type { RunningLab } from '../../lab/running-lab.js';
 import { UsageError } from '../../util/errors.js';
-import { RunningLab } from '../../lab/running-lab.js';
-import { printCounters, showDispatch } from '../../present/dispatch.js';
+
+/** The lab, opened when the command runs, with the presenters of this file's commands. */
+async function openLab(name: string | undefined): Promise<{ lab: RunningLab; present: typeof import('../../present/dispatch.js') }> {
+  const [{ RunningLab }, present] = await Promise.all([import('../../lab/running-lab.js'), import('../../present/dispatch.js')]);
+  return { lab: await RunningLab.open(name), present };
+}
 
 export function registerDispatch(program: Command): void {
   const dispatch = program.command('dispatch').description('show or change the dispatch function of a running lab');
@@ -12,7 +16,10 @@ export function registerDispatch(program: Command): void {
     .description('function, alive set, and how the client population maps to servers')
     .option('--name <name>', 'lab name')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { name?: string; json?: boolean }) => showDispatch(await RunningLab.open(opts.name), Boolean(opts.json)));
+    .action(async (opts: { name?: string; json?: boolean }) => {
+      const { lab, present } = await openLab(opts.name);
+      present.showDispatch(lab, Boolean(opts.json));
+    });
   dispatch
     .command('set')
     .description('mark servers down or up by hand (what watchd does on a failure)')
@@ -22,9 +29,10 @@ export function registerDispatch(program: Command): void {
     .action(async (opts: { name?: string; down?: string[]; up?: string[] }) => {
       if (!opts.down && !opts.up) throw new UsageError('dispatch set: give --down SERVER or --up SERVER');
       // under the state lock, on the state as it is now (watchd may change it too), leaving killed nodes alone
-      const lab = await RunningLab.open(opts.name);
+      const { lab, present } = await openLab(opts.name);
+      const { changeAlive } = await import('../../lab/dispatch-control.js');
       await changeAlive(lab, opts.down ?? [], opts.up ?? []);
-      showDispatch(lab, false);
+      present.showDispatch(lab, false);
     });
 
   program
@@ -33,5 +41,8 @@ export function registerDispatch(program: Command): void {
     .option('--name <name>', 'lab name')
     .option('--json', 'machine-readable output')
     .argument('[node]', 'only this node')
-    .action(async (node: string | undefined, opts: { name?: string; json?: boolean }) => printCounters(await RunningLab.open(opts.name), node, Boolean(opts.json)));
+    .action(async (node: string | undefined, opts: { name?: string; json?: boolean }) => {
+      const { lab, present } = await openLab(opts.name);
+      await present.printCounters(lab, node, Boolean(opts.json));
+    });
 }

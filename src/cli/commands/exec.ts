@@ -1,6 +1,5 @@
 // `lab exec NODE -- CMD...`: run a command inside a lab node, passing its output and exit code through.
 import type { Command } from 'commander';
-import { RunningLab } from '../../lab/running-lab.js';
 import { UsageError } from '../../util/errors.js';
 
 export function registerExec(program: Command): void {
@@ -12,6 +11,7 @@ export function registerExec(program: Command): void {
     .argument('<command...>', 'the command and its arguments (after --)')
     .action(async (node: string, command: string[], opts: { name?: string }) => {
       if (command.length === 0) throw new UsageError('exec: give the command after --');
+      const { RunningLab } = await import('../../lab/running-lab.js');
       const lab = await RunningLab.open(opts.name);
       const r = await lab.exec(node, command);
       process.stdout.write(r.stdout);

@@ -1,8 +1,7 @@
 // `lab kill|stop|revive|drain|undrain NODE`, `lab link NODE down|up`, `lab loss NODE PERCENT`, `lab scale --servers N`: one command per entry of the actions table.
 import type { Command } from 'commander';
 import { ACTIONS, actionFromWords, runAction } from '../../lab/actions.js';
-import { RunningLab } from '../../lab/running-lab.js';
-import { MAX_SERVERS } from '../../topology-file/schema.js';
+import { MAX_SERVERS } from '../../topology-file/limits.js';
 
 export function registerFailures(program: Command): void {
   for (const def of ACTIONS) {
@@ -14,6 +13,7 @@ export function registerFailures(program: Command): void {
         .requiredOption('--servers <N>', `the number of servers after it (1..${MAX_SERVERS})`)
         .action(async (opts: { name?: string; servers: string }) => {
           const action = actionFromWords([def.name, opts.servers]);
+          const { RunningLab } = await import('../../lab/running-lab.js');
           console.log(await runAction(await RunningLab.open(opts.name), action));
         });
       continue;
@@ -28,6 +28,7 @@ export function registerFailures(program: Command): void {
       const words = args.slice(0, def.argument ? 2 : 1) as string[];
       const opts = args[words.length] as { name?: string };
       const action = actionFromWords([def.name, ...words]);
+      const { RunningLab } = await import('../../lab/running-lab.js');
       console.log(await runAction(await RunningLab.open(opts.name), action));
     });
   }

@@ -1,15 +1,12 @@
 // `lab images`: the Docker node image: list what the engine has, build this checkout's recipe (offline with mmdebstrap).
 import type { Command } from 'commander';
-import { dockerAvailable } from '../../backends/docker/engine.js';
-import { ensureLabImage, listLabImages, type BuildMethod } from '../../backends/docker/image/build.js';
-import { loadRecipe } from '../../backends/docker/image/recipe.js';
+import type { BuildMethod } from '../../backends/docker/image/build.js';
 import { UsageError, LabError } from '../../util/errors.js';
-import { table } from '../../present/output.js';
-import { progress } from '../spinner.js';
 
 const METHODS: BuildMethod[] = ['auto', 'mmdebstrap', 'dockerfile'];
 
 async function needEngine(): Promise<void> {
+  const { dockerAvailable } = await import('../../backends/docker/engine.js');
   const engine = await dockerAvailable();
   if (!engine.ok) throw new LabError(engine.reason);
 }
@@ -20,6 +17,11 @@ export function registerImages(program: Command): void {
     .description('the Docker node image: list the built ones (default), or build this checkout\'s recipe')
     .action(async () => {
       await needEngine();
+      const [{ listLabImages }, { loadRecipe }, { table }] = await Promise.all([
+        import('../../backends/docker/image/build.js'),
+        import('../../backends/docker/image/recipe.js'),
+        import('../../present/output.js'),
+      ]);
       const recipe = loadRecipe();
       const list = await listLabImages();
       console.log(`this checkout's image: ${recipe.tag} (${recipe.packages.length} packages: ${recipe.packages.join(' ')})`);
@@ -38,6 +40,11 @@ export function registerImages(program: Command): void {
     .action(async (opts: { method: string; force?: boolean }) => {
       if (!(METHODS as string[]).includes(opts.method)) throw new UsageError(`--method: "${opts.method}" is not one of ${METHODS.join(', ')}`);
       await needEngine();
+      const [{ ensureLabImage }, { loadRecipe }, { progress }] = await Promise.all([
+        import('../../backends/docker/image/build.js'),
+        import('../../backends/docker/image/recipe.js'),
+        import('../spinner.js'),
+      ]);
       const spin = progress(`node image ${loadRecipe().tag}`);
       try {
         const r = await ensureLabImage({ method: opts.method as BuildMethod, force: Boolean(opts.force), onStep: spin.step });

@@ -1,16 +1,10 @@
 // Commands that create and remove labs: up, down, clean.
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { cleanAll, downLab } from '../../lab/down.js';
-import { findLab } from '../../lab/state.js';
 import { checkLabName } from '../../util/lab-name.js';
 import type { RunningLab } from '../../lab/running-lab.js';
-import { upLab } from '../../lab/up.js';
 import { BACKENDS, type BackendChoice } from '../../topology/types.js';
 import { UsageError } from '../../util/errors.js';
-import { progress } from '../spinner.js';
-import { topologyFrom } from '../topology-arg.js';
-import { printStatus } from '../../present/status.js';
 
 function backendOption(value: string | undefined): BackendChoice | undefined {
   if (value === undefined) return undefined;
@@ -22,7 +16,9 @@ function backendOption(value: string | undefined): BackendChoice | undefined {
 export function cleanupOnSignal(name: string, what = 'the half-built lab'): () => void {
   const handler = (signal: NodeJS.Signals): void => {
     process.stderr.write(`\nlab: ${signal}: removing ${what} "${name}"\n`);
-    downLab(name).finally(() => process.exit(130));
+    import('../../lab/down.js')
+      .then(({ downLab }) => downLab(name))
+      .finally(() => process.exit(130));
   };
   process.once('SIGINT', handler);
   process.once('SIGTERM', handler);
@@ -40,6 +36,7 @@ export interface UpFlags {
 
 /** `up -t FILE [--name] [--backend]` with a spinner; Ctrl-C part way removes what was built. Shared with `lab shell -t`. */
 export async function upFromFile(opts: UpFlags): Promise<RunningLab> {
+  const [{ upLab }, { progress }, { topologyFrom }] = await Promise.all([import('../../lab/up.js'), import('../spinner.js'), import('../topology-arg.js')]);
   const t = topologyFrom(opts.topology);
   const name = checkLabName(opts.name ?? t.name);
   const backend = backendOption(opts.backend);
@@ -64,13 +61,17 @@ export function registerLifecycle(program: Command): void {
     .option('-t, --topology <file>', 'topology file')
     .option('--name <name>', 'lab name (default: the topology\'s name)')
     .option('--backend <backend>', `auto | netns | docker (default: the topology's)`)
-    .action(async (opts: UpFlags) => printStatus((await upFromFile(opts)).state));
+    .action(async (opts: UpFlags) => {
+      const lab = await upFromFile(opts);
+      (await import('../../present/status.js')).printStatus(lab.state);
+    });
 
   program
     .command('down')
     .description('remove a lab: nodes, links, processes, state (fine when it is already gone)')
     .option('--name <name>', 'lab name (default: the only running lab)')
     .action(async (opts: { name?: string }) => {
+      const [{ downLab }, { findLab }] = await Promise.all([import('../../lab/down.js'), import('../../lab/state.js')]);
       const name = opts.name ?? (await findLab().catch(() => undefined))?.name;
       if (!name) {
         console.log('no lab is running');
@@ -84,6 +85,7 @@ export function registerLifecycle(program: Command): void {
     .command('clean')
     .description('remove every lab and every leftover of crashed runs (by state folder and name prefix)')
     .action(async () => {
+      const { cleanAll } = await import('../../lab/down.js');
       const removed = await cleanAll();
       console.log(removed.length ? `removed: ${removed.join(', ')}` : 'nothing to clean');
     });

@@ -3,10 +3,8 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../util/errors.js';
-import { followLog } from '../../lab/log-follow.js';
 import { logDir } from '../../lab/paths.js';
-import { RunningLab } from '../../lab/running-lab.js';
-import { findLab, type LabState } from '../../lab/state.js';
+import type { LabState } from '../../lab/state.js';
 import { LineTail } from '../../util/line-tail.js';
 import { eventsFile, formatEvent, readEvents, type WatchdEvent } from '../../lab/watchd-events.js';
 
@@ -81,6 +79,7 @@ async function nodeLogSources(state: LabState, source: string): Promise<NodeLog[
 
 async function nodeLogs(state: LabState, source: string, opts: LogsOptions): Promise<void> {
   const logs = await nodeLogSources(state, source);
+  const [{ RunningLab }, { followLog }] = await Promise.all([import('../../lab/running-lab.js'), import('../../lab/log-follow.js')]);
   const { backend } = new RunningLab(state);
   let end = 0;
   for (const log of logs) {
@@ -109,6 +108,7 @@ export function registerLogs(program: Command): void {
     .option('-n, --lines <n>', 'only the last N lines')
     .option('-f, --follow', 'keep printing new lines until Ctrl-C')
     .action(async (source: string, opts: LogsOptions) => {
+      const { findLab } = await import('../../lab/state.js');
       const state = await findLab(opts.name);
       if (source === 'watchd') await watchdLogs(state, opts);
       else await nodeLogs(state, source, opts);

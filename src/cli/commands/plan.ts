@@ -1,10 +1,5 @@
 // `lab plan -t FILE`: print every node's commands (sysctls, ip, nft, iptables) without creating anything.
 import type { Command } from 'commander';
-import { renderNodePlan } from '../../plan/types.js';
-import { initialClusterState } from '../../schemes/cluster-state.js';
-import { planLab } from '../../schemes/plan-lab.js';
-import { printJson } from '../../present/output.js';
-import { topologyFrom } from '../topology-arg.js';
 import { UsageError } from '../../util/errors.js';
 
 export function registerPlan(program: Command): void {
@@ -14,7 +9,14 @@ export function registerPlan(program: Command): void {
     .option('-t, --topology <file>', 'topology file')
     .option('--node <node>', 'only this node')
     .option('--json', 'machine-readable output')
-    .action((opts: { topology?: string; node?: string; json?: boolean }) => {
+    .action(async (opts: { topology?: string; node?: string; json?: boolean }) => {
+      const [{ renderNodePlan }, { initialClusterState }, { planLab }, { printJson }, { topologyFrom }] = await Promise.all([
+        import('../../plan/types.js'),
+        import('../../schemes/cluster-state.js'),
+        import('../../schemes/plan-lab.js'),
+        import('../../present/output.js'),
+        import('../topology-arg.js'),
+      ]);
       const t = topologyFrom(opts.topology);
       const plan = planLab(t, initialClusterState(t));
       const nodes = opts.node ? plan.nodes.filter((n) => n.node === opts.node) : plan.nodes;

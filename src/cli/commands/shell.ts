@@ -1,16 +1,12 @@
 // `lab shell`: a Mininet-style prompt on a running lab, or (with -t FILE) on a lab it brings up and takes down on exit, like `mn`.
 import type { Command } from 'commander';
-import { downLab } from '../../lab/down.js';
 import { UsageError } from '../../util/errors.js';
-import { RunningLab } from '../../lab/running-lab.js';
-import { historyFile } from '../../shell/history.js';
-import { runShell } from '../../shell/repl.js';
 import { upFromFile, type UpFlags } from './lifecycle.js';
-import { printStatus } from '../../present/status.js';
 
 /** Takes the lab the shell brought up down again, saying so. */
 async function takeDown(name: string): Promise<void> {
   console.log(`taking lab "${name}" down (the shell brought it up)...`);
+  const { downLab } = await import('../../lab/down.js');
   await downLab(name);
   console.log(`lab "${name}" removed`);
 }
@@ -18,6 +14,12 @@ async function takeDown(name: string): Promise<void> {
 async function shellAction(opts: UpFlags): Promise<void> {
   const owned = opts.topology !== undefined;
   if (!owned && opts.backend !== undefined) throw new UsageError('--backend goes with -t FILE (a lab the shell brings up)');
+  const [{ RunningLab }, { historyFile }, { runShell }, { printStatus }] = await Promise.all([
+    import('../../lab/running-lab.js'),
+    import('../../shell/history.js'),
+    import('../../shell/repl.js'),
+    import('../../present/status.js'),
+  ]);
   const lab = owned ? await upFromFile(opts) : await RunningLab.open(opts.name);
   if (owned) printStatus(lab.state);
   console.log(`lab "${lab.name}": type help for the commands${owned ? '; the lab is removed when you leave' : ''}`);

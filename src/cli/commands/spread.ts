@@ -1,8 +1,6 @@
 // `lab spread on|off`: lets wrk, ab or curl in the client reach every server, by giving each connection a random population address.
 import type { Command } from 'commander';
 import { UsageError } from '../../util/errors.js';
-import { RunningLab } from '../../lab/running-lab.js';
-import { spreadStep, unspreadStep } from '../../lab/spread.js';
 
 export function registerSpread(program: Command): void {
   program
@@ -13,6 +11,7 @@ export function registerSpread(program: Command): void {
     .option('--addresses <n>', 'how many population addresses', '256')
     .action(async (state: string, opts: { name?: string; addresses: string }) => {
       if (state !== 'on' && state !== 'off') throw new UsageError(`spread: expected on or off, got "${state}"`);
+      const [{ RunningLab }, { spreadStep, unspreadStep }] = await Promise.all([import('../../lab/running-lab.js'), import('../../lab/spread.js')]);
       const lab = await RunningLab.open(opts.name);
       const step = state === 'on' ? spreadStep(lab.state.topology, Number(opts.addresses)) : unspreadStep();
       await lab.applySteps('client', [step]);

@@ -1,9 +1,5 @@
 // `lab status`: the lab's scheme, backend, ghost and every node with its role and addresses.
 import type { Command } from 'commander';
-import { findLab } from '../../lab/state.js';
-import { watchdStatus } from '../../lab/watchd-process.js';
-import { printJson } from '../../present/output.js';
-import { printStatus, printWatchd, statusJson } from '../../present/status.js';
 
 export function registerStatus(program: Command): void {
   program
@@ -12,11 +8,16 @@ export function registerStatus(program: Command): void {
     .option('--name <name>', 'lab name (default: the only running lab)')
     .option('--json', 'machine-readable output')
     .action(async (opts: { name?: string; json?: boolean }) => {
+      const [{ findLab }, { watchdStatus }, { printJson }, { printStatus, printWatchd, statusJson }] = await Promise.all([
+        import('../../lab/state.js'),
+        import('../../lab/watchd-process.js'),
+        import('../../present/output.js'),
+        import('../../present/status.js'),
+      ]);
       let state = await findLab(opts.name);
       if (state.transition) {
         // a transition in force: look at what it waits for (and end it when nothing is left) before showing it
-        const { RunningLab } = await import('../../lab/running-lab.js');
-        const { settleTransition } = await import('../../lab/transition-end.js');
+        const [{ RunningLab }, { settleTransition }] = await Promise.all([import('../../lab/running-lab.js'), import('../../lab/transition-end.js')]);
         const lab = new RunningLab(state);
         await settleTransition(lab);
         state = lab.state;
