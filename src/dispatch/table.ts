@@ -154,7 +154,7 @@ export function createTableFunction(buckets: number = DEFAULT_BUCKETS, seed: num
       kind: 'load',
       command: 'nft -f -',
       text: tableFilterRuleset(ghost, ownersOf(state), seed, k, name),
-      comment: `local filter (paper 5): accept only buckets owned by ${name}`,
+      comment: `local filter (paper 5): accept only buckets owned by ${name}, at netdev ingress (before the IP stack and conntrack)`,
     }),
   };
 }

@@ -10,6 +10,8 @@ export const MAX_SERVERS = 250;
 export const MAX_BUCKETS = 4096;
 export const REDIRECTS = ['suppress', 'allow'] as const;
 export const ARP_MODES = ['ghost1', 'direct'] as const;
+/** Where the routing scheme's dispatch rules run: on a dispatcher node, or in the router itself (paper 4). */
+export const DISPATCHER_PLACES = ['node', 'router'] as const;
 
 /** Defaults of the optional fields (DESIGN.md "Default address plan"); ghost1 and dispatchers depend on others. */
 export const SERVER_KINDS = ['node', 'nginx'] as const;
@@ -25,6 +27,7 @@ export const DEFAULTS = {
   function: 'modulo',
   buckets: 256,
   redirects: 'suppress',
+  dispatcher: 'node',
   arp: 'ghost1',
   /** offset of ghost1 in the LAN */
   ghost1Offset: 250,
@@ -145,6 +148,7 @@ export const topologySchema = z.strictObject(
       .prefault({}),
     servers: servers.default(DEFAULTS.servers),
     dispatchers: z.int({ error: expected('an integer') }).optional(),
+    dispatcher: oneOf(DISPATCHER_PLACES).default(DEFAULTS.dispatcher),
     dispatch: z
       .strictObject(
         {

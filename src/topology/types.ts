@@ -82,7 +82,9 @@ export interface Topology {
   watchd: WatchdSpec;
   nodes: LabNode[];
   servers: ServerNode[];
-  /** dispatcher nodes (routing scheme: 1 or 2; broadcast scheme: none) */
+  /** routing scheme: the dispatch rules on a dispatcher node, or in the router (no dispatcher node then) */
+  dispatcher: 'node' | 'router';
+  /** dispatcher nodes (routing scheme: 1 or 2, none with dispatcher: router; broadcast scheme: none) */
   dispatchers: LabNode[];
   router: LabNode;
   client: LabNode;
