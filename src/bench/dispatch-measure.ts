@@ -24,6 +24,7 @@ export interface FloodPlan {
 export interface Trial {
   offeredPps: number;
   routerPps: number;
+  /** the dispatcher's forwarded datagrams (broadcast: the router's, each one copy per server) */
   forwardedPps: number;
   lossPct: number;
   /** split: softirq CPU time of the dispatcher's CPU per forwarded packet; shared: CPU time of the senders and ksoftirqd per forwarded packet */
@@ -74,7 +75,7 @@ function sinkRuleset(): string {
 export async function prepareLab(lab: RunningLab, plan: FloodPlan): Promise<void> {
   const t = lab.state.topology;
   await Promise.all(t.servers.map(async (s) => assertOk(s.name, 'installing the sink', await lab.exec(s.name, ['nft', '-f', '-'], sinkRuleset()))));
-  if (plan.mode !== 'split') return;
+  if (plan.mode !== 'split' || t.dispatchers.length === 0) return;
   const mask = (1 << plan.dispatcherCpu).toString(16);
   const d = t.dispatchers[0]!.name;
   assertOk(d, 'setting RPS', await lab.exec(d, ['sh', '-c', `echo ${mask} > /sys/class/net/lan/queues/rx-0/rps_cpus`]));
@@ -101,7 +102,9 @@ interface Snapshot {
 
 async function snapshot(lab: RunningLab, plan: FloodPlan): Promise<Snapshot> {
   const t = lab.state.topology;
-  const [client, router, dispatcher] = await Promise.all([snmp(lab, t.client.name), snmp(lab, t.router.name), snmp(lab, t.dispatchers[0]!.name)]);
+  // broadcast has no dispatcher: what the router put on the LAN is what was dispatched
+  const forwarder = t.dispatchers[0]?.name ?? t.router.name;
+  const [client, router, dispatcher] = await Promise.all([snmp(lab, t.client.name), snmp(lab, t.router.name), snmp(lab, forwarder)]);
   const ticks = plan.mode === 'split' ? await softirqTicks(plan.dispatcherCpu) : await ksoftirqdTicks();
   return { client, router, dispatcher, ticks };
 }

@@ -8,7 +8,7 @@ import { parseTopology } from '../topology-file/load.js';
 import type { DispatchFunctionName } from '../topology/types.js';
 import { flood, measure, prepareLab, taskset, type FloodPlan, type Mode, type Trial } from './dispatch-measure.js';
 
-const LAB = 'benchdsp';
+const LAB = 'bdsp';
 const { values } = parseArgs({
   options: {
     servers: { type: 'string', default: '2,8,32,64' },
@@ -19,15 +19,21 @@ const { values } = parseArgs({
     mode: { type: 'string', default: 'shared' },
     procs: { type: 'string' },
     sources: { type: 'string', default: '256' },
+    /** broadcast: per-server CPU per ghost packet for these n (empty: skip) */
+    'broadcast-servers': { type: 'string', default: '2,8,32' },
+    'broadcast-functions': { type: 'string', default: 'table,modulo' },
   },
 });
 
+type SchemeName = 'routing' | 'broadcast';
+
 interface Row {
+  scheme: SchemeName;
   fn: DispatchFunctionName;
   n: number;
   /** the trial with the highest forwarded rate */
   best: Trial;
-  /** median CPU time per forwarded packet over the trials */
+  /** least CPU time per forwarded packet over the trials: other work on the machine only ever adds to it */
   cpuUs: number;
 }
 
@@ -45,30 +51,44 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-/** Ups a lab, warms it up, runs the trials and always downs it again. */
-async function benchOne(fn: DispatchFunctionName, n: number, plan: FloodPlan): Promise<Row> {
-  const text = `name: ${LAB}\nscheme: routing\nservers: ${n}\ndispatch: {function: ${fn}}\n`;
-  await downLab(LAB).catch(() => {});
-  const lab = await upLab(parseTopology(text, `<bench ${fn} ${n}>`), '<bench>', { name: LAB, backend: 'netns' });
+const labName = (scheme: SchemeName, n: number): string => `${LAB}${scheme[0]}${n}`;
+
+/**
+ * Ups one lab per n, warms each up, then runs the trials round-robin over the labs (so a change in the
+ * machine's other load falls on every n alike), and always downs them again.
+ */
+async function benchGroup(scheme: SchemeName, fn: DispatchFunctionName, ns: number[], plan: FloodPlan): Promise<Row[]> {
+  const labs = [];
   try {
-    await prepareLab(lab, plan);
-    await flood(lab, plan, 0.5); // ARP for every server, JIT, caches
-    const trials: Trial[] = [];
-    for (let i = 0; i < Number(values.trials); i++) trials.push(await measure(lab, plan));
-    const best = trials.reduce((a, b) => (b.forwardedPps > a.forwardedPps ? b : a));
-    return { fn, n, best, cpuUs: median(trials.map((t) => t.cpuUsPerPacket)) };
+    for (const n of ns) {
+      const name = labName(scheme, n);
+      const text = `name: ${name}\nscheme: ${scheme}\nservers: ${n}\ndispatch: {function: ${fn}}\n`;
+      await downLab(name).catch(() => {});
+      const lab = await upLab(parseTopology(text, `<bench ${scheme} ${fn} ${n}>`), '<bench>', { name, backend: 'netns' });
+      labs.push(lab);
+      await prepareLab(lab, plan);
+      await flood(lab, plan, 0.5); // ARP for every server, JIT, caches
+    }
+    const trials: Trial[][] = ns.map(() => []);
+    for (let i = 0; i < Number(values.trials); i++) {
+      for (const [j, lab] of labs.entries()) trials[j]!.push(await measure(lab, plan));
+    }
+    return ns.map((n, j) => {
+      const best = trials[j]!.reduce((a, b) => (b.forwardedPps > a.forwardedPps ? b : a));
+      return { scheme, fn, n, best, cpuUs: Math.min(...trials[j]!.map((t) => t.cpuUsPerPacket)) };
+    });
   } finally {
-    await downLab(LAB);
+    for (const n of ns) await downLab(labName(scheme, n)).catch(() => {});
   }
 }
 
-/** A `lab clean` run elsewhere on the machine removes every lab, ours too: try a configuration again once. */
-async function benchWithRetry(fn: DispatchFunctionName, n: number, plan: FloodPlan): Promise<Row> {
+/** A `lab clean` run elsewhere on the machine removes every lab, ours too: try a group again once. */
+async function benchWithRetry(scheme: SchemeName, fn: DispatchFunctionName, ns: number[], plan: FloodPlan): Promise<Row[]> {
   try {
-    return await benchOne(fn, n, plan);
+    return await benchGroup(scheme, fn, ns, plan);
   } catch (err) {
-    console.error(`bench: ${fn} n=${n} failed (${(err as Error).message.split('\n')[0]}); trying once more`);
-    return benchOne(fn, n, plan);
+    console.error(`bench: ${scheme} ${fn} failed (${(err as Error).message.split('\n')[0]}); trying once more`);
+    return benchGroup(scheme, fn, ns, plan);
   }
 }
 
@@ -85,9 +105,9 @@ function limitedBy(t: Trial, mode: Mode): string {
 const fmt = (x: number, digits = 0): string => (Number.isFinite(x) ? x.toFixed(digits) : '-');
 const kpps = (x: number): string => fmt(x / 1000, 1) + 'k';
 
-/** The row of the same function with the fewest servers. */
+/** The row of the same scheme and function with the fewest servers. */
 function baseOf(rows: Row[], r: Row): Row {
-  const same = rows.filter((x) => x.fn === r.fn);
+  const same = rows.filter((x) => x.fn === r.fn && x.scheme === r.scheme);
   return same.reduce((a, b) => (b.n < a.n ? b : a));
 }
 
@@ -119,8 +139,8 @@ function modeLine(plan: FloodPlan): string {
 
 function cpuLine(plan: FloodPlan): string {
   return plan.mode === 'split'
-    ? `CPU us/pkt = softirq time of CPU ${plan.dispatcherCpu} per forwarded packet (median of trials): the dispatcher's side only, but inflated by wake-up and IPI overhead while that CPU is not saturated, so its growth with n is understated; per-core pps = 1e6 / it.`
-    : 'CPU us/pkt = CPU time of the senders and ksoftirqd per forwarded packet (median of trials), i.e. the whole path; "+us" over the smallest n is the extra work of the dispatcher (its rules and its n policy-routing rules); per-core pps = 1e6 / CPU us/pkt, which other work on the machine changes far less than the wall-clock rates (only through caches).';
+    ? `CPU us/pkt = softirq time of CPU ${plan.dispatcherCpu} per forwarded packet (least of the trials): the dispatcher's side only, but inflated by wake-up and IPI overhead while that CPU is not saturated, so its growth with n is understated; per-core pps = 1e6 / it.`
+    : 'CPU us/pkt = CPU time of the senders and ksoftirqd per forwarded packet (least of the trials), i.e. the whole path; "+us" over the smallest n is the extra work of the dispatcher (its rules and its n policy-routing rules); per-core pps = 1e6 / CPU us/pkt, which other work on the machine changes far less than the wall-clock rates (only through caches).';
 }
 
 function limitLine(rows: Row[], plan: FloodPlan): string {
@@ -140,22 +160,69 @@ function explain(rows: Row[], plan: FloodPlan): string[] {
   ];
 }
 
+/** One line per function: per-core rate at the largest n over the smallest, against the goal. */
+function ratioLines(rows: Row[]): string[] {
+  return [...new Set(rows.map((r) => r.fn))].map((fn) => {
+    const same = rows.filter((r) => r.fn === fn);
+    const lo = same.reduce((a, b) => (b.n < a.n ? b : a));
+    const hi = same.reduce((a, b) => (b.n > a.n ? b : a));
+    return `${fn}: per-core rate at n = ${hi.n} vs n = ${lo.n}: ${fmt(lo.cpuUs / hi.cpuUs, 2)} (goal >= 0.95; ${fmt(hi.cpuUs - lo.cpuUs, 2)} us more per packet)`;
+  });
+}
+
+/** Broadcast rows: every ghost packet reaches every server; the cost each added server's copy brings is the slope over n. */
+function broadcastRows(rows: Row[]): string[][] {
+  return rows.map((r) => {
+    const base = baseOf(rows, r);
+    const slope = r.n > base.n ? (r.cpuUs - base.cpuUs) / (r.n - base.n) : NaN;
+    return [r.fn, String(r.n), kpps(r.best.forwardedPps), fmt(r.best.cpusUsed, 2), fmt(r.cpuUs, 2), (r.cpuUs >= base.cpuUs ? '+' : '') + fmt(r.cpuUs - base.cpuUs, 2), fmt(slope, 3), fmt((100 * slope) / base.cpuUs, 1)];
+  });
+}
+
+function printBroadcast(rows: Row[]): void {
+  if (rows.length === 0) return;
+  const nMin = Math.min(...rows.map((r) => r.n));
+  console.log('');
+  console.log('broadcast: per-server CPU per ghost packet (the paper: filtering on every server costs little)');
+  console.log(table(['function', 'servers', 'ghost pps', 'CPUs used', 'CPU us/ghost pkt', `+us vs n=${nMin}`, 'us per added server', '% of a packet at n=' + nMin], broadcastRows(rows)));
+  console.log('ghost pps = the router\'s Ip.ForwDatagrams (each one Ethernet broadcast that every server receives); CPU us/ghost pkt = CPU time of the senders and ksoftirqd per ghost packet, least of the trials; us per added server = (CPU(n) - CPU(n_min)) / (n - n_min): what one more server\'s copy costs (the bridge clone, its veth, and its local filter dropping it at the earliest hook: netdev ingress for table, raw PREROUTING for modulo).');
+}
+
 async function main(): Promise<void> {
   const plan = floodPlan();
   const load = loadavg()[0]!.toFixed(2);
-  process.once('SIGINT', () => void downLab(LAB).finally(() => process.exit(130)));
+  const stop = (): void => {
+    const all = [...values.servers.split(',').map((n) => labName('routing', Number(n))), ...values['broadcast-servers'].split(',').filter(Boolean).map((n) => labName('broadcast', Number(n)))];
+    void Promise.all(all.map((l) => downLab(l).catch(() => {}))).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stop);
+  const ns = values.servers.split(',').map(Number);
   const rows: Row[] = [];
-  for (const fn of values.functions.split(',') as DispatchFunctionName[]) {
-    for (const n of values.servers.split(',').map(Number)) {
-      rows.push(await benchWithRetry(fn, n, plan));
-      console.error(`bench: ${fn} n=${n}: ${kpps(rows.at(-1)!.best.forwardedPps)} pps forwarded, ${fmt(rows.at(-1)!.cpuUs, 2)} CPU us/pkt`);
+  for (const fn of values.functions.split(',').filter(Boolean) as DispatchFunctionName[]) {
+    for (const r of await benchWithRetry('routing', fn, ns, plan)) {
+      rows.push(r);
+      console.error(`bench: ${fn} n=${r.n}: ${kpps(r.best.forwardedPps)} pps forwarded, ${fmt(r.cpuUs, 2)} CPU us/pkt`);
     }
   }
-  const nMin = Math.min(...rows.map((r) => r.n));
-  const head = ['function', 'servers', 'offered pps', 'forwarded pps', 'loss %', `ratio to n=${nMin}`, 'CPUs used', 'CPU us/pkt', `+us vs n=${nMin}`, 'per-core pps', 'per-core ratio', 'limited by'];
+  const bns = values['broadcast-servers'].split(',').filter(Boolean).map(Number);
+  const brows: Row[] = [];
+  if (plan.mode === 'shared' && bns.length > 0) {
+    for (const fn of values['broadcast-functions'].split(',').filter(Boolean) as DispatchFunctionName[]) {
+      for (const r of await benchWithRetry('broadcast', fn, bns, plan)) {
+        brows.push(r);
+        console.error(`bench: broadcast ${fn} n=${r.n}: ${kpps(r.best.forwardedPps)} ghost pps, ${fmt(r.cpuUs, 2)} CPU us/pkt`);
+      }
+    }
+  }
   console.log(`dispatcher packet rate (netns, ${availableParallelism()} CPUs, load average ${load} at start: other work on the machine lowers the pps columns, hardly the CPU columns)`);
-  console.log(table(head, tableRows(rows, plan.mode)));
-  for (const line of explain(rows, plan)) console.log(line);
+  if (rows.length > 0) {
+    const nMin = Math.min(...rows.map((r) => r.n));
+    const head = ['function', 'servers', 'offered pps', 'forwarded pps', 'loss %', `ratio to n=${nMin}`, 'CPUs used', 'CPU us/pkt', `+us vs n=${nMin}`, 'per-core pps', 'per-core ratio', 'limited by'];
+    console.log(table(head, tableRows(rows, plan.mode)));
+    for (const line of explain(rows, plan)) console.log(line);
+    for (const line of ratioLines(rows)) console.log(line);
+  }
+  printBroadcast(brows);
 }
 
 await main();

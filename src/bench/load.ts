@@ -23,9 +23,10 @@ const RATE = Number(values.rate);
 const TRIALS = Number(values.trials);
 const SERVERS = 4;
 const MODES: Mode[] = ['keepalive', 'close'];
-const SCHEMES = ['routing', 'broadcast'] as const;
+/** routing-router: the routing scheme with `dispatcher: router` (dispatch in the router, no dispatcher node) */
+const SCHEMES = ['routing', 'routing-router', 'broadcast'] as const;
 type Scheme = (typeof SCHEMES)[number];
-const LAB: Record<Scheme, string> = { routing: 'bloadrt', broadcast: 'bloadbc' };
+const LAB: Record<Scheme, string> = { routing: 'bloadrt', 'routing-router': 'bloadrr', broadcast: 'bloadbc' };
 
 /** Everything measured in one scheme's lab; wrk only in the first (one server is reached the same way in both). */
 interface LabFigures {
@@ -57,7 +58,7 @@ async function reuseTimeWait(lab: RunningLab): Promise<void> {
 async function withLab<T>(scheme: Scheme, fn: (lab: RunningLab) => Promise<T>): Promise<T> {
   const name = LAB[scheme];
   await downLab(name).catch(() => {});
-  const text = `name: ${name}\nscheme: ${scheme}\nservers: ${SERVERS}\n`;
+  const text = `name: ${name}\nscheme: ${scheme.split('-')[0]}\nservers: ${SERVERS}\n${scheme === 'routing-router' ? 'dispatcher: router\n' : ''}`;
   const lab = await upLab(parseTopology(text, `<bench load ${scheme}>`), '<bench>', { name, backend: 'netns' });
   try {
     await reuseTimeWait(lab);

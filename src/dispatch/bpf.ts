@@ -24,6 +24,8 @@ export const BPF = {
   ALU_MOD_K: 0x94,
   /** BPF_JMP | BPF_JEQ | BPF_K: pc += (A == k) ? jt : jf */
   JEQ_K: 0x15,
+  /** BPF_JMP | BPF_JGE | BPF_K: pc += (A >= k) ? jt : jf */
+  JGE_K: 0x35,
   /** BPF_RET | BPF_K: return k */
   RET_K: 0x06,
 } as const;
@@ -95,6 +97,19 @@ export function compileModuloMatch(state: DispatchState, k: number): BpfProgram 
     return { code: BPF.JEQ_K, jt, jf, k: p.jeq };
   });
   if (insns.length !== count) throw new DispatchError(`BPF layout error: built ${insns.length} instructions, planned ${count}`);
+  return { insns };
+}
+
+/**
+ * One test of the dispatcher's tree: returns 1 iff CA mod `modulus` < `split` (0 < split < modulus).
+ *   ld [12]; mod #modulus; jge #split -> ret #0; ret #1; ret #0
+ */
+export function compileModuloBelow(modulus: number, split: number): BpfProgram {
+  if (!Number.isInteger(modulus) || modulus < 2 || !Number.isInteger(split) || split < 1 || split >= modulus) {
+    throw new DispatchError(`a tree test needs 0 < split < modulus, got CA mod ${modulus} < ${split}`);
+  }
+  const insns = [ld(), mod(modulus), { code: BPF.JGE_K, jt: 1, jf: 0, k: split }, ret(1), ret(0)];
+  if (insns.length > XT_BPF_MAX_NUM_INSTR) throw new BpfLimitError(insns.length, XT_BPF_MAX_NUM_INSTR, ` (test CA mod ${modulus} < ${split})`);
   return { insns };
 }
 

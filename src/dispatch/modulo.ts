@@ -41,13 +41,13 @@ export const modulo: DispatchFunction = {
     kind: 'load',
     command: 'iptables-restore',
     text: modulMarkTable(ghost, state, names),
-    comment: 'dispatch: mark = 1 + server index, CA mod n in classic BPF (xt_bpf)',
+    comment: 'dispatch: mark = 1 + server index: a binary tree of classic BPF tests CA mod n < split (xt_bpf)',
   }),
   filterRules: (ghost, state, k, name, options) => ({
     kind: 'load',
     command: 'iptables-restore',
     text: moduloFilterTable(ghost, state, k, name, options?.passMidstream),
-    comment: `local filter (paper 5): accept only clients whose hash names ${name}${options?.passMidstream ? ', and TCP other than a SYN (transition)' : ''}`,
+    comment: `local filter (paper 5): accept only clients whose hash names ${name}${options?.passMidstream ? ', and TCP other than a SYN (transition)' : ''}, in raw PREROUTING (xt_bpf's earliest hook, before conntrack)`,
   }),
   secondChanceRules: (ghost, generations, k, reachable, names) => ({
     kind: 'load',

@@ -206,7 +206,7 @@ export function createTableFunction(buckets: number = DEFAULT_BUCKETS, seed: num
       kind: 'load',
       command: 'nft -f -',
       text: tableFilterRuleset(ghost, ownersOf(state), seed, k, name, options?.passMidstream),
-      comment: `local filter (paper 5): accept only buckets owned by ${name}${options?.passMidstream ? ', and TCP other than a SYN (transition)' : ''}`,
+      comment: `local filter (paper 5): accept only buckets owned by ${name}${options?.passMidstream ? ', and TCP other than a SYN (transition)' : ''}, at netdev ingress (before the IP stack and conntrack)`,
     }),
     secondChanceRules: (ghost, generations, k, reachable) => ({
       kind: 'load',

@@ -29,7 +29,10 @@ export interface DispatchFunction extends DispatchModel {
   describe(state: DispatchState, k: number): string;
   /** On a dispatcher: mark every ghost packet with 1 + the index of the server that serves it. */
   markRules(ghost: string, state: DispatchState, names: string[]): PlanStep;
-  /** On server k: accept the ghost packets whose client it serves, drop the rest, before conntrack. */
+  /**
+   * On server k: accept the ghost packets whose client it serves, drop the rest, as early as the kernel allows
+   * (before conntrack): the stable-state filter, one step, which a graceful transition replaces as a whole.
+   */
   filterRules(ghost: string, state: DispatchState, k: number, name: string, options?: FilterOptions): PlanStep;
   /**
    * On routing server k during a graceful transition (Beamer's daisy chain): `generations` lists the function

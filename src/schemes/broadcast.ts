@@ -53,7 +53,7 @@ export const broadcast: Scheme = {
   name: 'broadcast',
   title: 'broadcast-based dispatching (paper section 5)',
   summary: 'the router sends every ghost packet to the Ethernet broadcast address; each server\'s local filter accepts only the clients its hash names',
-  dispatchers: { default: 0, allowed: [0], rule: 'the broadcast scheme has no dispatcher: leave dispatchers out or set it to 0' },
+  dispatchers: { default: 0, allowed: [0], rule: 'the broadcast scheme has no dispatcher: leave dispatchers out or set it to 0', router: false },
   usesGhost1: true,
   dispatchNodes: (t) => t.servers,
   routerSteps: (t) => routerBroadcastSteps(t),

@@ -1,5 +1,6 @@
 // Routing-based dispatching (paper section 4): router -> dispatcher -> chosen server's primary address.
-import { dispatchStateOf, generations, reachableServers } from './cluster-state.js';
+import { dispatchFunctionOf } from '../dispatch/registry.js';
+import { dispatchStateOf, generations, reachableServers, type ClusterState } from './cluster-state.js';
 import { inPart, type NodePlan, type PlanStep } from '../plan/types.js';
 import { findInterface, type LabNode, type Topology } from '../topology/types.js';
 import { emptyPlan, lanReturnRoutes, run } from './base.js';
@@ -24,26 +25,41 @@ export function dispatcherBasePlan(t: Topology, node: LabNode): NodePlan {
   plan.sysctls['net.ipv4.ip_forward'] = '1';
   const redirects = t.redirects === 'allow' ? '1' : '0';
   for (const scope of ['all', 'default', 'lan']) plan.sysctls[`net.ipv4.conf.${scope}.send_redirects`] = redirects;
-  plan.steps.push(...lanReturnRoutes(t));
-  for (const s of t.servers) {
+  plan.steps.push(...lanReturnRoutes(t), ...serverTableSteps(t));
+  return plan;
+}
+
+/** Per server k: mark k+1 looks up table 100+k, where the ghost is routed via S_k's primary address. Idempotent. */
+export function serverTableSteps(t: Topology): PlanStep[] {
+  return t.servers.flatMap((s) => {
     const table = serverTable(s.index);
-    plan.steps.push(
+    return [
       run(`ip rule del priority ${1000 + s.index} 2>/dev/null || true`),
       run(`ip rule add fwmark ${s.index + 1} lookup ${table} priority ${1000 + s.index}`, `mark ${s.index + 1} -> table ${table}`),
       run(`ip route replace ${t.ghost}/32 via ${s.address} dev lan table ${table}`, `table ${table}: the ghost via ${s.name}'s primary address`),
-    );
-  }
-  return plan;
+    ];
+  });
+}
+
+/**
+ * dispatcher: router (paper 4: "this modification can be implemented at the router itself"): the router marks each
+ * ghost packet and routes it to its server's primary address on the LAN; no dispatcher hop, and no ICMP redirect
+ * can arise (the packet leaves by another interface than it came in on).
+ */
+export function routerDispatchSteps(t: Topology, state: ClusterState): PlanStep[] {
+  const names = t.servers.map((s) => s.name);
+  return [...serverTableSteps(t), ...inPart('dispatch', [dispatchFunctionOf(t).markRules(t.ghost, dispatchStateOf(t, state), names)])];
 }
 
 export const routing: Scheme = {
   name: 'routing',
   title: 'routing-based dispatching (paper section 4)',
   summary: 'the router sends ghost packets to a dispatcher, which marks each with its server (the hash of CA) and routes it to that server\'s primary address; replies go straight back',
-  dispatchers: { default: 1, allowed: [1, 2], rule: 'the routing scheme takes 1 dispatcher, or 2 with a backup' },
+  dispatchers: { default: 1, allowed: [1, 2], rule: 'the routing scheme takes 1 dispatcher, or 2 with a backup', router: true },
   usesGhost1: false,
-  dispatchNodes: (t) => t.dispatchers,
+  dispatchNodes: (t) => (t.dispatcher === 'router' ? [t.router] : t.dispatchers),
   routerSteps(t, state) {
+    if (t.dispatcher === 'router') return routerDispatchSteps(t, state);
     const active = t.dispatchers.find((d) => d.name === state.activeDispatcher) ?? t.dispatchers[0]!;
     return routerGhostSteps(t, active);
   },
@@ -60,5 +76,5 @@ export const routing: Scheme = {
     const rules = fn.secondChanceRules(t.ghost, generations(t, state), s.index, reachableServers(state), names);
     return inPart('dispatch', [rules, secondChanceStep(t, s, state)]);
   },
-  serverCounter: (t, s) => ({ node: t.dispatchers[0]!.name, comment: `to ${s.name}` }),
+  serverCounter: (t, s) => ({ node: t.dispatcher === 'router' ? t.router.name : t.dispatchers[0]!.name, comment: `to ${s.name}` }),
 };

@@ -16,8 +16,8 @@ export interface Scheme {
   readonly title: string;
   /** one line: how a ghost packet reaches its server */
   readonly summary: string;
-  /** how many dispatcher nodes a topology may have: the default, those allowed, and the rule in words */
-  readonly dispatchers: { default: number; allowed: readonly number[]; rule: string };
+  /** how many dispatcher nodes a topology may have: the default, those allowed, the rule in words, and whether `dispatcher: router` may put the rules in the router instead */
+  readonly dispatchers: { default: number; allowed: readonly number[]; rule: string; router: boolean };
   /** whether ghost1 (an unused LAN address the ghost is routed via) is used, so a topology must leave it free */
   readonly usesGhost1: boolean;
   /** The nodes that carry the dispatch rules (the dispatchers, or every server). */

@@ -89,8 +89,13 @@ export function resolveTopology(raw: RawTopology, file: string): ResolveResult {
 
   // dispatchers: a count the scheme rules on
   const scheme = schemeOf(raw);
-  const dispatcherCount = raw.dispatchers ?? scheme.dispatchers.default;
-  if (!scheme.dispatchers.allowed.includes(dispatcherCount)) {
+  const inRouter = raw.dispatcher === 'router';
+  const dispatcherCount = inRouter ? 0 : (raw.dispatchers ?? scheme.dispatchers.default);
+  if (inRouter && !scheme.dispatchers.router) {
+    problems.add(['dispatcher'], `the ${scheme.name} scheme has no dispatch rules a router could run: leave dispatcher out or set it to node`);
+  } else if (inRouter && raw.dispatchers !== undefined && raw.dispatchers !== 0) {
+    problems.add(['dispatchers'], `dispatcher: router dispatches in the router, with no dispatcher node and no backup: leave dispatchers out; got ${raw.dispatchers}`);
+  } else if (!inRouter && !scheme.dispatchers.allowed.includes(dispatcherCount)) {
     problems.add(['dispatchers'], `${scheme.dispatchers.rule}; got ${dispatcherCount}`);
   }
 
@@ -120,7 +125,7 @@ export function resolveTopology(raw: RawTopology, file: string): ResolveResult {
     fixed('router', cl, HOST.router),
     fixed('router', lan, HOST.router),
   ];
-  const dispatcherNames = DISPATCHER_NAMES.slice(0, scheme.dispatchers.allowed.includes(dispatcherCount) ? dispatcherCount : scheme.dispatchers.default);
+  const dispatcherNames = inRouter ? [] : DISPATCHER_NAMES.slice(0, scheme.dispatchers.allowed.includes(dispatcherCount) ? dispatcherCount : scheme.dispatchers.default);
   dispatcherNames.forEach((name, i) => addrs.push(fixed(name, lan, i === 0 ? HOST.dispatcher : HOST.dispatcher2)));
   const serverAddrs: Addr[] = entries.map((e, i) =>
     e.address === undefined
@@ -246,6 +251,7 @@ function build(
     clientPopulation: cidrText(parseCidr(raw.client.population)),
     dispatch: { function: raw.dispatch.function, buckets: raw.dispatch.buckets },
     redirects: raw.redirects,
+    dispatcher: raw.dispatcher,
     arp: raw.arp,
     server: raw.server,
     watchd: { enabled: raw.watchd.enabled, intervalMs: raw.watchd.interval, misses: raw.watchd.misses },

@@ -14,6 +14,8 @@ export const ARP_MODES = ['ghost1', 'direct'] as const;
 export const TRANSITIONS = ['graceful', 'abrupt'] as const;
 /** transition-timeout: from 1 s to 1 hour. */
 export const TRANSITION_TIMEOUT_LIMITS = { minMs: 1000, maxMs: 3_600_000 } as const;
+/** Where the routing scheme's dispatch rules run: on a dispatcher node, or in the router itself (paper 4). */
+export const DISPATCHER_PLACES = ['node', 'router'] as const;
 
 /** Defaults of the optional fields (DESIGN.md "Default address plan"); ghost1 and dispatchers depend on others. */
 export const SERVER_KINDS = ['node', 'nginx'] as const;
@@ -29,6 +31,7 @@ export const DEFAULTS = {
   function: 'modulo',
   buckets: 256,
   redirects: 'suppress',
+  dispatcher: 'node',
   arp: 'ghost1',
   /** offset of ghost1 in the LAN */
   ghost1Offset: 250,
@@ -164,6 +167,7 @@ export const topologySchema = z.strictObject(
       .prefault({}),
     servers: servers.default(DEFAULTS.servers),
     dispatchers: z.int({ error: expected('an integer') }).optional(),
+    dispatcher: oneOf(DISPATCHER_PLACES).default(DEFAULTS.dispatcher),
     dispatch: z
       .strictObject(
         {

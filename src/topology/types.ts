@@ -86,7 +86,9 @@ export interface Topology {
   transitionTimeoutMs: number;
   nodes: LabNode[];
   servers: ServerNode[];
-  /** dispatcher nodes (routing scheme: 1 or 2; broadcast scheme: none) */
+  /** routing scheme: the dispatch rules on a dispatcher node, or in the router (no dispatcher node then) */
+  dispatcher: 'node' | 'router';
+  /** dispatcher nodes (routing scheme: 1 or 2, none with dispatcher: router; broadcast scheme: none) */
   dispatchers: LabNode[];
   router: LabNode;
   client: LabNode;

@@ -14,16 +14,22 @@ function mismatches(lab: RunningLab, answers: Map<string, string>): string[] {
   return [...answers].filter(([from, server]) => server !== predicted(lab, from)).map(([from, server]) => `${from}: ${server}, model ${predicted(lab, from)}`);
 }
 
+/** scheme, function, lab name, and where the routing scheme dispatches (paper 4: a dispatcher node, or the router itself) */
 const combos = [
-  ['routing', 'modulo', 'dprm'],
-  ['routing', 'table', 'dprt'],
-  ['broadcast', 'modulo', 'dpbm'],
-  ['broadcast', 'table', 'dpbt'],
+  ['routing', 'modulo', 'dprm', 'node'],
+  ['routing', 'table', 'dprt', 'node'],
+  ['routing', 'modulo', 'b15rm', 'router'],
+  ['routing', 'table', 'b15rt', 'router'],
+  ['broadcast', 'modulo', 'dpbm', 'node'],
+  ['broadcast', 'table', 'dpbt', 'node'],
 ] as const;
 
-for (const { backend, skip } of await backendCases()) for (const [scheme, fn, name] of combos) {
-  t.test(`${backend}: ${scheme} scheme, ${fn} function, 4 servers`, { skip }, async (t) => {
-    const lab = await startLab(t, `${name}${backend[0]}`, `scheme: ${scheme}\nservers: 4\ndispatch: {function: ${fn}}\n`, backend);
+for (const { backend, skip } of await backendCases()) for (const [scheme, fn, name, dispatcher] of combos) {
+  const where = dispatcher === 'router' ? ', dispatch in the router' : '';
+  t.test(`${backend}: ${scheme} scheme, ${fn} function, 4 servers${where}`, { skip }, async (t) => {
+    const lab = await startLab(t, `${name}${backend[0]}`, `scheme: ${scheme}\nservers: 4\ndispatch: {function: ${fn}}\ndispatcher: ${dispatcher}\n`, backend);
+    if (dispatcher === 'router') t.same(lab.state.topology.nodes.map((n) => n.role).filter((r) => r === 'dispatcher'), [], 'no dispatcher node');
+    const redirects0 = (await readCounters(lab, 'router')).snmp['Icmp.OutRedirects'] ?? 0;
     const froms = clientAddresses(POPULATION, 256);
     t.equal(new Set(froms).size, 256, '256 distinct client addresses');
 
@@ -43,6 +49,7 @@ for (const { backend, skip } of await backendCases()) for (const [scheme, fn, na
     t.equal(router1 - router0, sent, `the router put ${sent} ghost packets on the LAN`);
     t.same(got, expected, scheme === 'broadcast' ? 'each server accepted exactly the packets of its own clients' : 'the dispatcher sent each server exactly its clients\' packets');
     t.equal(Object.values(got).reduce((a, b) => a + b, 0), sent, 'exactly one server took each packet');
+    if (dispatcher === 'router') t.equal(((await readCounters(lab, 'router')).snmp['Icmp.OutRedirects'] ?? 0) - redirects0, 0, 'the router, dispatching, sent no ICMP redirect');
 
     // failure of s2: only s2's clients move, as the formula says; restoring gives the original mapping back
     await changeAlive(lab, ['s2'], []);
@@ -63,9 +70,9 @@ for (const { backend, skip } of await backendCases()) for (const [scheme, fn, na
 }
 
 for (const { backend, skip } of await backendCases()) {
-  for (const [scheme, fn, name] of [['routing', 'modulo', 'idrm'], ['broadcast', 'table', 'idbt']] as const) {
-    t.test(`${backend}: ${scheme}/${fn} plans can be applied again on a running lab (what revive does): nothing changes`, { skip }, async (t) => {
-      const lab = await startLab(t, `${name}${backend[0]}`, `scheme: ${scheme}\nservers: 3\ndispatch: {function: ${fn}}\n`, backend);
+  for (const [scheme, fn, name, dispatcher] of [['routing', 'modulo', 'idrm', 'node'], ['routing', 'table', 'b15ir', 'router'], ['broadcast', 'table', 'idbt', 'node']] as const) {
+    t.test(`${backend}: ${scheme}/${fn} (dispatcher: ${dispatcher}) plans can be applied again on a running lab (what revive does): nothing changes`, { skip }, async (t) => {
+      const lab = await startLab(t, `${name}${backend[0]}`, `scheme: ${scheme}\nservers: 3\ndispatch: {function: ${fn}}\ndispatcher: ${dispatcher}\n`, backend);
       const froms = clientAddresses(POPULATION, 32);
       const before = await ghostMap(lab, froms);
       const rules = async (): Promise<string> => (await Promise.all(lab.state.topology.nodes.map((n) => lab.exec(n.name, ['sh', '-c', 'ip rule; ip route show table all; ip addr; nft list ruleset | grep -v counter']).then((r) => r.stdout)))).join('\n');

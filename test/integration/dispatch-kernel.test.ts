@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { compileModuloMatch, toXtBpfBytecode } from '../../src/dispatch/bpf.js';
 import { jhashIpv4, reciprocalScale } from '../../src/dispatch/jhash.js';
 import { modulo } from '../../src/dispatch/modulo.js';
+import { compileModuloTree } from '../../src/dispatch/modulo-tree.js';
+import { modulMarkTable } from '../../src/dispatch/rules/iptables-bpf.js';
+import { parseIptablesSave } from '../../src/lab/counters.js';
 import { bucketOf, bucketOwners, createTableFunction, nftJhashExpression } from '../../src/dispatch/table.js';
 import { initialState, type DispatchState } from '../../src/dispatch/types.js';
 import { intToIp, ipToInt } from '../../src/net/ipv4.js';
@@ -171,6 +174,31 @@ t.test('dispatch model vs the kernel (xt_bpf and nft jhash)', { skip: reason ?? 
       const label = `n = ${n}, failed [${dead.length > 8 ? `${dead[0]}..${dead.at(-1)}` : dead.join(',')}], longest program ${Math.max(...programs.map((p) => Number(p.split(',')[0])))} insns`;
       t.same(counters, expected, `${label}: per-server rule counters ${counters.join(' ')}`);
       t.equal(counters.reduce((a, b) => a + b, 0), ADDRESSES, 'each packet matched exactly one server rule');
+      const seen = readSet('seen');
+      t.equal(seen.size, ADDRESSES, 'every address arrived');
+      const wrong = addresses.filter((ca) => seen.get(ca) !== modulo.predict(ca, state) + 1);
+      t.same(wrong.map(intToIp), [], 'per address, the mark the kernel set names the predicted server');
+    }
+  });
+
+  await t.test('(c) the dispatcher\'s tree of xt_bpf range tests (modulMarkTable) marks every address with 1 + modulo.predict', { skip: noBpf }, async (t) => {
+    const range = (lo: number, hi: number): number[] => Array.from({ length: hi - lo }, (_, i) => lo + i);
+    const scenarios: [number, number[]][] = [[2, []], [5, [1]], [16, []], [33, [0, 7, 20]], [64, []], [64, range(3, 20)], [64, range(0, 64).filter((k) => k !== 5 && k !== 40)], [63, range(32, 63)]];
+    for (const [n, dead] of scenarios) {
+      const state: DispatchState = { ...initialState(n), alive: initialState(n).alive.filter((k) => !dead.includes(k)) };
+      const names = Array.from({ length: n }, (_, k) => `S${k}`);
+      inNs(RCV, ['nft', 'flush', 'ruleset']);
+      inNs(RCV, ['iptables-restore'], modulMarkTable(DST, state, names));
+      inNs(RCV, ['nft', '-f', '-'], recorder(['seen'], ['update @seen { ip saddr . meta mark }']));
+      sendFrom(dir, addresses);
+
+      const rules = parseIptablesSave(inNs(RCV, ['iptables-save', '-c', '-t', 'mangle']));
+      const counters = names.map((name) => rules.filter((r) => r.comment === `to ${name}`).reduce((a, r) => a + r.packets, 0));
+      const expected = new Array<number>(n).fill(0);
+      for (const ca of addresses) expected[modulo.predict(ca, state)]!++;
+      const tree = compileModuloTree(state);
+      const label = `n = ${n}, failed [${dead.length > 8 ? `${dead[0]}..${dead.at(-1)} (${dead.length})` : dead.join(',')}], ${tree.nodes.length} tree chains, depth ${tree.depth}`;
+      t.same(counters, expected, `${label}: per-server leaf counters equal the model`);
       const seen = readSet('seen');
       t.equal(seen.size, ADDRESSES, 'every address arrived');
       const wrong = addresses.filter((ca) => seen.get(ca) !== modulo.predict(ca, state) + 1);

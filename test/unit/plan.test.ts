@@ -31,7 +31,7 @@ const shipped = (name: string): Topology => {
   return parseTopology(`name: tab\nscheme: ${file}\nservers: 4\ndispatch: {function: table, buckets: 16}\n`, `<${name}>`);
 };
 
-for (const name of ['routing', 'broadcast']) {
+for (const name of ['routing', 'broadcast', 'routing-router']) {
   t.test(`golden plan of topologies/${name}.yaml`, async (t) => checkGolden(t, name, planOf(shipped(name))));
 }
 
@@ -129,3 +129,15 @@ for (const yaml of variants) {
     }
   });
 }
+
+t.test('dispatcher: router: the router carries the dispatch rules; a server out changes only its dispatch part', async (t) => {
+  const topology = shipped('routing-router');
+  const start = initialClusterState(topology);
+  t.same(planOf(topology).nodes.map((p) => p.node), ['client', 'router', 's0', 's1', 's2', 's3'], 'no dispatcher node');
+  const down = planChanges(topology, start, { ...start, alive: [0, 2, 3] });
+  t.same(down.map((c) => c.node), ['router'], 'a server out changes the router only');
+  t.same(down.flatMap((c) => c.steps.map((s) => s.part)), ['dispatch'], 'and only its dispatch rules');
+  const router = renderSteps(planOf(topology).nodes.find((p) => p.node === 'router')!.steps);
+  t.notMatch(router, /ip route replace 10\.0\.0\.100\/32 via \S+ dev lan$/m, 'no main-table route of the ghost: every ghost packet is marked and takes its server\'s table');
+  t.match(router, /ip rule add fwmark 4 lookup 103/);
+});

@@ -5,6 +5,7 @@ import t, { type Test } from 'tap';
 import { TopologyError, formatIssue } from '../../src/topology-file/errors.js';
 import { loadTopology, parseTopology } from '../../src/topology-file/load.js';
 import { findInterface, type Topology } from '../../src/topology/types.js';
+import { schemeOf } from '../../src/schemes/registry.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const badDir = `${root}test/fixtures/bad-topologies/`;
@@ -183,6 +184,8 @@ const BAD: Record<string, { line: number; column: number; field: string; message
   'bad-name.yaml': { line: 2, column: 7, field: 'name', message: /lowercase letter.*"Routing-Lab"/ },
   'dispatchers-broadcast.yaml': { line: 4, column: 14, field: 'dispatchers', message: /broadcast scheme has no/ },
   'dispatchers-three.yaml': { line: 4, column: 14, field: 'dispatchers', message: /1 dispatcher, or 2/ },
+  'dispatcher-router-broadcast.yaml': { line: 4, column: 13, field: 'dispatcher', message: /broadcast scheme has no dispatch rules a router could run/ },
+  'dispatcher-router-backup.yaml': { line: 5, column: 14, field: 'dispatchers', message: /dispatcher: router .*no backup.*got 2/ },
   'ghost1-is-node.yaml': { line: 5, column: 9, field: 'ghost1', message: /is the address of s2/ },
   'ghost1-outside-lan.yaml': { line: 4, column: 9, field: 'ghost1', message: /outside the LAN/ },
   'not-a-mapping.yaml': { line: 2, column: 1, field: 'topology', message: /must be a mapping.*got a list/ },
@@ -258,6 +261,19 @@ t.test('cross-field edge cases', async (t) => {
   });
   t.match(one('scheme: routing\n---\nname: b'), { field: 'yaml' });
   t.match(one('scheme: routing\ndispatchers: 0'), { field: 'dispatchers' });
+  t.match(one('scheme: routing\ndispatcher: switch'), { field: 'dispatcher', message: /one of node \| router/ });
   t.match(one('scheme: routing\nservers: 250'), { field: 'servers', message: /at most 244 fit/ });
   t.equal(parseTopology('name: a\nscheme: routing\nservers: 250\nlan: 10.1.0.0/16\n', 'x.yaml').servers.length, 250);
+});
+
+t.test('dispatcher: router: no dispatcher node, the router carries the dispatch rules and counts per server', async (t) => {
+  const topo = parseTopology('name: rr\nscheme: routing\nservers: 3\ndispatcher: router\n', 'rr.yaml');
+  t.equal(topo.dispatcher, 'router');
+  t.strictSame(topo.dispatchers, []);
+  t.strictSame(topo.nodes.map((n) => n.name), ['client', 'router', 's0', 's1', 's2']);
+  const scheme = schemeOf(topo);
+  t.strictSame(scheme.dispatchNodes(topo).map((n) => n.name), ['router']);
+  t.strictSame(scheme.serverCounter(topo, topo.servers[1]!), { node: 'router', comment: 'to s1' });
+  t.equal(parseTopology('name: rr\nscheme: routing\ndispatcher: router\ndispatchers: 0\n', 'rr.yaml').dispatchers.length, 0, 'dispatchers: 0 is the same');
+  t.equal(parseTopology('name: rr\nscheme: routing\n', 'rr.yaml').dispatcher, 'node', 'the default: a dispatcher node');
 });

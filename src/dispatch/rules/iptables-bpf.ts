@@ -1,5 +1,6 @@
 // Compiles the modulo dispatch function into iptables-restore tables that use the xt_bpf match.
 import { compileModuloMatch, toXtBpfBytecode } from '../bpf.js';
+import { compileModuloTree, type TreeTarget } from '../modulo-tree.js';
 import { SECOND_CHANCE_MARK, type DispatchState } from '../types.js';
 
 export const DISPATCH_CHAIN = 'ONEIP-DISPATCH';
@@ -9,15 +10,32 @@ export const SECOND_CHANCE_CHAIN = 'ONEIP-SECOND';
 /** The rule that lets TCP packets other than a SYN through a server's filter while a graceful transition is in force. */
 const PASS_MIDSTREAM = `-p tcp ! --syn -m comment --comment "transition: TCP other than a SYN passes to conntrack" -j ACCEPT`;
 
-/** Dispatcher (routing scheme): mangle table marking each ghost packet with 1 + the chosen server index. */
+/** The chain of a tree target: the root node is ONEIP-DISPATCH itself, other nodes ONEIP-DISPATCH-T0-32 etc., server k's leaf ONEIP-DISPATCH-k. */
+function chainOf(at: TreeTarget, root: TreeTarget): string {
+  if ('server' in at) return `${DISPATCH_CHAIN}-${at.server}`;
+  return 'node' in root && root.node === at.node ? DISPATCH_CHAIN : `${DISPATCH_CHAIN}-${at.node}`;
+}
+
+/**
+ * Dispatcher (routing scheme): mangle table marking each ghost packet with 1 + the chosen server index.
+ * A binary tree of chains (src/dispatch/modulo-tree.ts): each node one xt_bpf test `CA mod M < split` going
+ * to its lower or upper child, each leaf a two-rule chain (mark, accept); ceil(log2 n) tests per packet with
+ * every server alive. iptables-restore replaces the whole table, so chains of an earlier state never linger.
+ */
 export function modulMarkTable(ghost: string, state: DispatchState, names: string[]): string {
-  // each match jumps to a two-rule chain (mark, accept), so a packet stops at the first program that names its server
-  const chains = state.alive.map((k) => `:${DISPATCH_CHAIN}-${k} - [0:0]`);
-  const rules = state.alive.map((k) => {
-    const code = toXtBpfBytecode(compileModuloMatch(state, k));
-    return `-A ${DISPATCH_CHAIN} -m bpf --bytecode "${code}" -m comment --comment "to ${names[k]}" -j ${DISPATCH_CHAIN}-${k}`;
+  const tree = compileModuloTree(state);
+  const inner = tree.nodes.map((n) => chainOf({ node: n.name }, tree.root)).filter((c) => c !== DISPATCH_CHAIN);
+  const chains = [...inner, ...state.alive.map((k) => chainOf({ server: k }, tree.root))].map((c) => `:${c} - [0:0]`);
+  const tests = tree.nodes.flatMap((n) => {
+    const at = chainOf({ node: n.name }, tree.root);
+    const code = toXtBpfBytecode(n.program);
+    return [`-A ${at} -m bpf --bytecode "${code}" -g ${chainOf(n.below, tree.root)}`, `-A ${at} -g ${chainOf(n.above, tree.root)}`];
   });
-  const marks = state.alive.flatMap((k) => [`-A ${DISPATCH_CHAIN}-${k} -j MARK --set-mark ${k + 1}`, `-A ${DISPATCH_CHAIN}-${k} -j ACCEPT`]);
+  const start = 'server' in tree.root ? [`-A ${DISPATCH_CHAIN} -g ${chainOf(tree.root, tree.root)}`] : [];
+  const marks = state.alive.flatMap((k) => [
+    `-A ${DISPATCH_CHAIN}-${k} -m comment --comment "to ${names[k]}" -j MARK --set-mark ${k + 1}`,
+    `-A ${DISPATCH_CHAIN}-${k} -j ACCEPT`,
+  ]);
   return [
     '*mangle',
     ':PREROUTING ACCEPT [0:0]',
@@ -28,7 +46,8 @@ export function modulMarkTable(ghost: string, state: DispatchState, names: strin
     `:${DISPATCH_CHAIN} - [0:0]`,
     ...chains,
     `-A PREROUTING -d ${ghost}/32 -j ${DISPATCH_CHAIN}`,
-    ...rules,
+    ...start,
+    ...tests,
     ...marks,
     'COMMIT',
     '',

@@ -10,35 +10,51 @@ export const SECOND_CHANCE_MARK_TABLE = 'oneip_second_mark';
 /** A TCP packet other than a SYN, in nft: what a transition lets through to conntrack. */
 export const NFT_MIDSTREAM = 'tcp flags & (syn | ack) != syn';
 
-/** Dispatcher (routing scheme): mark = 1 + owner of the packet's bucket (`owners`, one per bucket); a counter per alive server. */
+/**
+ * Dispatcher (routing scheme): mark = 1 + owner of the packet's bucket (`owners`, one per bucket), then one vmap
+ * lookup jumps to the owner's counter chain: two hash lookups per packet whatever n (a counter rule per server,
+ * tested in turn, cost every packet O(n)).
+ */
 export function tableMarkRuleset(ghost: string, owners: readonly number[], alive: readonly number[], seed: number, names: string[]): string {
   const buckets = owners.length;
   const map = owners.map((owner, b) => `${b} : ${owner + 1}`).join(', ');
-  const counters = alive.map((k) => `    ip daddr ${ghost} meta mark ${k + 1} counter comment "to ${names[k]}"`);
+  const vmap = alive.map((k) => `${k + 1} : jump to_${k}`).join(', ');
+  const counters = alive.flatMap((k) => [`  chain to_${k} {`, `    counter comment "to ${names[k]}"`, '  }']);
   return atomicTable(DISPATCH_TABLE, [
     '  chain prerouting {',
     '    type filter hook prerouting priority mangle; policy accept;',
-    `    ip daddr ${ghost} meta mark set ${nftJhashExpression(buckets, seed)} map { ${map} }`,
-    ...counters,
+    `    ip daddr ${ghost} meta mark set ${nftJhashExpression(buckets, seed)} map { ${map} } meta mark vmap { ${vmap} }`,
     '  }',
+    ...counters,
   ]);
 }
 
-/** Server k (broadcast scheme): accept ghost packets of its own buckets (`owners`, one per bucket), drop the rest, at raw priority (before conntrack). */
+/** Every server's LAN interface (topology: findInterface(server, 'lan')), where the broadcast copies arrive. */
+export const SERVER_LAN_DEVICE = 'lan';
+
+/**
+ * Server k (broadcast scheme): accept ghost packets of its own buckets (`owners`, one per bucket), drop the rest,
+ * at the netdev ingress hook of its LAN interface: the earliest point a packet meets netfilter, before the IP
+ * stack, the pkt_type fix and conntrack, so a copy for another server costs as little as the kernel allows.
+ */
 export function tableFilterRuleset(ghost: string, owners: readonly number[], seed: number, k: number, name: string, passMidstream = false): string {
   const buckets = owners.length;
   const mine = owners
     .map((owner, b) => (owner === k ? b : -1))
     .filter((b) => b >= 0);
   const accept = mine.length > 0 ? [`    ip daddr ${ghost} ${nftJhashExpression(buckets, seed)} { ${mine.join(', ')} } counter accept comment "accept: hash names ${name}"`] : [];
-  return atomicTable(FILTER_TABLE, [
-    '  chain prerouting {',
-    '    type filter hook prerouting priority raw; policy accept;',
-    ...(passMidstream ? [`    ip daddr ${ghost} ${NFT_MIDSTREAM} accept comment "transition: TCP other than a SYN passes to conntrack"`] : []),
-    ...accept,
-    `    ip daddr ${ghost} counter drop comment "drop: hash names another server"`,
-    '  }',
-  ]);
+  return atomicTable(
+    FILTER_TABLE,
+    [
+      '  chain ingress {',
+      `    type filter hook ingress device "${SERVER_LAN_DEVICE}" priority 0; policy accept;`,
+      ...(passMidstream ? [`    ip daddr ${ghost} ${NFT_MIDSTREAM} accept comment "transition: TCP other than a SYN passes to conntrack"`] : []),
+      ...accept,
+      `    ip daddr ${ghost} counter drop comment "drop: hash names another server"`,
+      '  }',
+    ],
+    'netdev',
+  );
 }
 
 /**
