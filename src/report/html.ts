@@ -5,7 +5,7 @@ import { fmtInt, fmtNum, fmtPct, naturalSort, num } from './svg-format.js';
 import { serversSvg } from './svg-servers.js';
 import { timelineSvg } from './svg-timeline.js';
 
-const CSS = `
+export const REPORT_CSS = `
 *{box-sizing:border-box}
 body{margin:0;padding:24px 32px;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:#1f2933;background:#fff}
 h1{font-size:22px;margin:0 0 4px}
@@ -113,7 +113,7 @@ export function renderBenchHtml(result: BenchResult): string {
   const t = title(result);
   return [
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`,
-    `<title>${esc(t)}</title><style>${CSS}</style></head><body>`,
+    `<title>${esc(t)}</title><style>${REPORT_CSS}</style></head><body>`,
     `<h1>${esc(t)}</h1>${subtitle(result)}`,
     `<h2>Summary</h2>${summaryTable(result)}`,
     `<h2>Distribution over servers</h2>${serversSvg(result)}${deviationNote(result)}`,

@@ -3,6 +3,13 @@ import type { BenchResult, BenchTimelinePoint } from './bench-result.js';
 import { esc } from './escape.js';
 import { clip, fmtInt, fmtTick, niceTicks, num, px } from './svg-format.js';
 import { serverColour, serverOrder } from './svg-servers.js';
+import { markersSvg, type TimelineMarker } from './svg-markers.js';
+
+/** What a caller adds: labelled vertical markers (a scenario's actions and watchd's reactions), counts per bucket instead of per second. */
+export interface TimelineOptions {
+  markers?: TimelineMarker[];
+  perBucket?: boolean;
+}
 
 const WIDTH = 1100;
 const LEFT = 70;
@@ -30,15 +37,20 @@ function stepOf(points: BenchTimelinePoint[]): number {
   return Number.isFinite(step) ? step : 100;
 }
 
-function frame(r: BenchResult): Frame {
+function frame(r: BenchResult, perBucket = false): Frame {
   const points = [...(r.timeline ?? [])].sort((a, b) => num(a.t_ms) - num(b.t_ms));
   const stepMs = stepOf(points);
   const domainMs = Math.max(stepMs, num(points.at(-1)?.t_ms) + stepMs);
   const plotW = WIDTH - LEFT - RIGHT;
-  return { points, stepMs, perSecond: 1000 / stepMs, domainS: domainMs / 1000, x: (t) => LEFT + ((t + stepMs / 2) / domainMs) * plotW };
+  return { points, stepMs, perSecond: perBucket ? 1 : 1000 / stepMs, domainS: domainMs / 1000, x: (t) => LEFT + ((t + stepMs / 2) / domainMs) * plotW };
 }
 
 type Scale = (v: number) => number;
+
+/** The unit of the panels: "per second", or "per 100 ms" when counting per bucket. */
+function unit(f: Frame): string {
+  return f.perSecond === 1 && f.stepMs !== 1000 ? `per ${fmtInt(f.stepMs)} ms` : 'per second';
+}
 
 function yScale(panel: { top: number; height: number }, top: number): Scale {
   return (v) => panel.top + panel.height - (panel.height * v) / top;
@@ -84,12 +96,14 @@ function stackedAreas(f: Frame, servers: string[], order: string[], y: Scale): s
 function mainPanel(f: Frame, r: BenchResult, order: string[]): string {
   const ok = f.points.map((p) => num(p.ok) * f.perSecond);
   const stackTop = f.points.map((p) => Object.values(p.servers ?? {}).reduce((a, v) => a + num(v), 0) * f.perSecond);
-  const ticks = niceTicks(Math.max(1, ...ok, ...stackTop, num(r.throughput_rps)), 6);
+  // the mean in the panel's unit (per second, or per bucket)
+  const meanValue = (num(r.throughput_rps) * f.perSecond * f.stepMs) / 1000;
+  const ticks = niceTicks(Math.max(1, ...ok, ...stackTop, meanValue), 6);
   const y = yScale(MAIN, ticks.at(-1)!);
   const xs = f.points.map((p) => f.x(num(p.t_ms)));
-  const mean = y(num(r.throughput_rps));
+  const mean = y(meanValue);
   return [
-    yAxis(MAIN, ticks, 'answers per second'),
+    yAxis(MAIN, ticks, `answers ${unit(f)}`),
     stackedAreas(f, order, order, y),
     `<path class="throughput" d="${line(xs, ok.map(y))}" fill="none"/>`,
     `<line class="mean" x1="${LEFT}" y1="${px(mean)}" x2="${WIDTH - RIGHT}" y2="${px(mean)}"/>`,
@@ -104,7 +118,7 @@ function errorPanel(f: Frame): string {
   const y = yScale(ERR, ticks.at(-1)!);
   const xs = f.points.map((p) => f.x(num(p.t_ms)));
   const none = errs.every((e) => e === 0) ? `<text class="note" x="${LEFT + 10}" y="${ERR.top + 20}">no errors</text>` : '';
-  return [yAxis(ERR, ticks, 'errors/s'), `<path class="errors" d="${line(xs, errs.map(y))}" fill="none"/>`, none, xAxis(f, ERR, true)].join('');
+  return [yAxis(ERR, ticks, f.perSecond === 1 && f.stepMs !== 1000 ? `errors ${unit(f)}` : 'errors/s'), `<path class="errors" d="${line(xs, errs.map(y))}" fill="none"/>`, none, xAxis(f, ERR, true)].join('');
 }
 
 function legendRow(i: number, swatch: string, label: string): string {
@@ -121,13 +135,15 @@ function legend(order: string[]): string {
 }
 
 /** The timeline chart as inline SVG: rates are per second, computed from the result's buckets (100 ms each). */
-export function timelineSvg(r: BenchResult): string {
-  const f = frame(r);
+export function timelineSvg(r: BenchResult, o: TimelineOptions = {}): string {
+  const f = frame(r, o.perBucket);
+  const per = o.perBucket ? `per ${fmtInt(f.stepMs)} ms` : 'per second';
   const order = serverOrder(r);
   const head = `<svg class="chart" data-chart="timeline" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="answers and errors per second over time, by server">`;
   const titles =
-    `<text class="panel-title" x="${LEFT}" y="${MAIN.top - 14}">answers per second, stacked by server (buckets of ${esc(fmtInt(f.stepMs))} ms)</text>` +
-    `<text class="panel-title" x="${LEFT}" y="${ERR.top - 14}">errors per second</text>`;
+    `<text class="panel-title" x="${LEFT}" y="${MAIN.top - 14}">answers ${per}, stacked by server (buckets of ${esc(fmtInt(f.stepMs))} ms)</text>` +
+    `<text class="panel-title" x="${LEFT}" y="${ERR.top - 14}">errors ${per}</text>`;
   if (!f.points.length) return `${head}${titles}<text class="empty" x="${LEFT + 10}" y="${MAIN.top + 30}">no timeline recorded</text></svg>`;
-  return `${head}${titles}${mainPanel(f, r, order)}${errorPanel(f)}${legend(order)}</svg>`;
+  const marks = o.markers?.length ? markersSvg(o.markers, { left: LEFT, right: WIDTH - RIGHT, top: MAIN.top, bottom: ERR.top + ERR.height, domainMs: f.domainS * 1000 }) : '';
+  return `${head}${titles}${mainPanel(f, r, order)}${errorPanel(f)}${legend(order)}${marks}</svg>`;
 }

@@ -49,6 +49,23 @@ export interface ScenarioReport extends Pick<BenchResult, 'lab' | 'backend' | 's
   broken_by_change_back: number;
   assertions: AssertionResult[];
   passed: boolean;
+  /** the load's 100 ms timeline (as `lab bench --json`), t_ms from start_epoch_ms */
+  timeline: BenchResult['timeline'];
+  start_epoch_ms: number;
+  /** each action as it ran and each watchd reaction, ms from the load's start: the markers of `lab run --html` */
+  marks: { t_ms: number; kind: 'action' | 'watchd'; label: string }[];
+}
+
+/** watchd's events that are reactions or findings, for the report's markers. */
+const MARKED_EVENTS = new Set(['detected', 'reconfigured', 'recovered', 'dispatcher-failover']);
+
+function marks(e: Evidence): ScenarioReport['marks'] {
+  const t0 = e.bench.start_epoch_ms;
+  const actions = e.runs.map((r) => ({ t_ms: r.start - t0, kind: 'action' as const, label: `${r.entry.action.text}${r.error ? ' (failed)' : ''}` }));
+  const what = (ev: Evidence['events'][number]): string =>
+    ev.event === 'reconfigured' ? `reconfigured: ${[...(ev.down ?? []).map((n) => `${n} out`), ...(ev.up ?? []).map((n) => `${n} back`)].join(', ')}` : ev.event === 'dispatcher-failover' ? `failover ${ev.from} -> ${ev.to}` : `${ev.event} ${ev.node ?? ''}`.trim();
+  const reactions = e.events.filter((ev) => MARKED_EVENTS.has(ev.event)).map((ev) => ({ t_ms: ev.t - t0, kind: 'watchd' as const, label: what(ev) }));
+  return [...actions, ...reactions].sort((a, b) => a.t_ms - b.t_ms);
 }
 
 /** Runs the timeline against the load's start; an action that fails is recorded, the others still run. */
@@ -100,6 +117,9 @@ function report(e: Evidence, lab: RunningLab): ScenarioReport {
     broken_by_change_back: brokenByChangeBack(e),
     assertions: results,
     passed: results.every((r) => r.pass),
+    timeline: e.bench.timeline,
+    start_epoch_ms: e.bench.start_epoch_ms,
+    marks: marks(e),
   };
 }
 

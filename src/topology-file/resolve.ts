@@ -209,6 +209,14 @@ export function resolveTopology(raw: RawTopology, file: string): ResolveResult {
   return { ok: true, topology: build(raw, file, addrs, entries, dispatcherNames, ghost1, lan, cl) };
 }
 
+/** The topology's `server`: a built-in HTTP server, or the user's service with its health probe made explicit. */
+function serverOf(server: RawTopology['server']): Pick<Topology, 'server' | 'service'> {
+  if (typeof server === 'string') return { server };
+  const h = server.health ?? 'tcp';
+  const health = h === 'tcp' ? { kind: 'tcp' as const } : 'http' in h ? { kind: 'http' as const, path: h.http } : { kind: 'dns' as const, name: h.dns, type: h.type };
+  return { server: 'command', service: { command: server.command, port: server.port, protocol: server.protocol, health } };
+}
+
 function build(
   raw: RawTopology,
   file: string,
@@ -253,7 +261,7 @@ function build(
     redirects: raw.redirects,
     dispatcher: raw.dispatcher,
     arp: raw.arp,
-    server: raw.server,
+    ...serverOf(raw.server),
     watchd: { enabled: raw.watchd.enabled, intervalMs: raw.watchd.interval, misses: raw.watchd.misses },
     transition: raw.transition,
     transitionTimeoutMs: raw['transition-timeout'],

@@ -5,6 +5,7 @@ import { DISPATCH_FUNCTION_NAMES, type DispatchFunctionName } from '../dispatch/
 import { SCHEME_NAMES } from '../schemes/registry.js';
 import { BACKENDS } from '../topology/types.js';
 import { LAB_NAME, LAB_NAME_RULE } from '../util/lab-name.js';
+import { PLACEHOLDERS, placeholdersIn } from '../server/service-spec.js';
 
 export { MAX_SERVERS } from './limits.js';
 import { MAX_SERVERS } from './limits.js';
@@ -152,6 +153,38 @@ const watchd = z
   )
   .prefault({});
 
+const health = z.union(
+  [
+    z.literal('tcp', { error: expected('tcp, {http: PATH} or {dns: NAME, type: TXT | A}') }),
+    z.strictObject({ http: z.string({ error: expected('a path such as /health') }).startsWith('/', { error: 'must be a path starting with /' }) }),
+    z.strictObject({ dns: z.string({ error: expected('a name to ask for, e.g. who.lab') }).min(1), type: oneOf(['TXT', 'A'] as const).default('TXT') }),
+  ],
+  { error: expected('tcp, {http: PATH} or {dns: NAME, type: TXT | A}') },
+);
+
+/** The user's own service on every server: any program, with {name}, {address}, {ghost}, ... in its arguments. */
+const service = z
+  .strictObject(
+    {
+      command: z
+        .array(z.string({ error: expected('a word of the command') }), { error: expected('the command as a list of words, e.g. [dnsmasq, --port={port}]') })
+        .min(1, { error: 'needs at least the program' }),
+      port: z.int({ error: expected('a port 1..65535') }).min(1, { error: 'must be a port 1..65535' }).max(65535, { error: 'must be a port 1..65535' }),
+      protocol: oneOf(['tcp', 'udp'] as const).default('tcp'),
+      health: health.optional(),
+    },
+    { error: expected(`node | nginx, or a mapping (command, port, protocol, health)`) },
+  )
+  .superRefine((v, ctx) => {
+    v.command.forEach((arg, i) => {
+      const unknown = placeholdersIn(arg).filter((p) => !(PLACEHOLDERS as readonly string[]).includes(p));
+      if (unknown.length) ctx.addIssue({ code: 'custom', path: ['command', i], message: `unknown placeholder {${unknown[0]}}: one of ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}` });
+    });
+    if (v.protocol === 'udp' && (v.health === undefined || v.health === 'tcp' || 'http' in v.health)) {
+      ctx.addIssue({ code: 'custom', path: ['health'], message: 'a UDP service needs a probe that speaks UDP: {dns: NAME, type: TXT | A}' });
+    }
+  });
+
 export const topologySchema = z.strictObject(
   {
     name: labName,
@@ -184,7 +217,7 @@ export const topologySchema = z.strictObject(
     redirects: oneOf(REDIRECTS).default(DEFAULTS.redirects),
     arp: oneOf(ARP_MODES).default(DEFAULTS.arp),
     ghost1: ipv4.optional(),
-    server: oneOf(SERVER_KINDS).default(DEFAULTS.server),
+    server: z.union([oneOf(SERVER_KINDS), service], { error: expected('node | nginx, or a mapping (command, port, protocol, health)') }).default(DEFAULTS.server),
     watchd,
     transition: oneOf(TRANSITIONS).default(DEFAULTS.transition),
     'transition-timeout': transitionTimeout.prefault(DEFAULTS.transitionTimeout),

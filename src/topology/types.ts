@@ -1,6 +1,7 @@
 // The resolved lab topology: every node, network and address a ONE-IP lab is built from.
 
 import type { DispatchFunctionName } from '../dispatch/registry.js';
+import type { UserService } from '../server/service-spec.js';
 
 export type { DispatchFunctionName };
 
@@ -78,7 +79,9 @@ export interface Topology {
   /** broadcast scheme: broadcast neighbour entry on ghost1 (paper 5.1) or on the ghost itself */
   arp: 'ghost1' | 'direct';
   /** the HTTP server on every server node: the lab's own Node.js server, or Debian's nginx */
-  server: 'node' | 'nginx';
+  server: 'node' | 'nginx' | 'command';
+  /** server: command: the user's own service, run on every server instead of an HTTP server */
+  service?: UserService;
   watchd: WatchdSpec;
   /** changes of the function: graceful (connections opened before a change finish where they are) or abrupt (the paper's) */
   transition: 'graceful' | 'abrupt';

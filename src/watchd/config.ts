@@ -2,6 +2,7 @@
 import { SERVER_PORT } from '../lab/servers.js';
 import { dispatcherPorts } from '../schemes/probe-routes.js';
 import { findInterface, type Topology } from '../topology/types.js';
+import type { ServiceHealth } from '../server/service-spec.js';
 
 export interface ProberConfig {
   intervalMs: number;
@@ -9,7 +10,8 @@ export interface ProberConfig {
   timeoutMs: number;
   /** the router's client-link address: dispatcher probes come from it, an off-link source for the dispatcher (so no ICMP redirect) */
   source: string;
-  servers: { name: string; address: string; port: number }[];
+  /** health: the topology's own service and how to ask it (absent: GET /health on the lab's HTTP server) */
+  servers: { name: string; address: string; port: number; health?: ServiceHealth }[];
   /** each dispatcher's local port range; the router routes TCP from these ports via that dispatcher */
   dispatchers: { name: string; ports: [number, number] }[];
 }
@@ -19,7 +21,7 @@ export function proberConfig(t: Topology): ProberConfig {
     intervalMs: t.watchd.intervalMs,
     timeoutMs: 2 * t.watchd.intervalMs,
     source: findInterface(t.router, 'cl').address,
-    servers: t.servers.map((s) => ({ name: s.name, address: s.address, port: SERVER_PORT })),
+    servers: t.servers.map((s) => ({ name: s.name, address: s.address, port: t.service?.port ?? SERVER_PORT, ...(t.service ? { health: t.service.health } : {}) })),
     dispatchers: t.dispatchers.map((d, i) => ({ name: d.name, ports: dispatcherPorts(i) })),
   };
 }

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { ProberConfig } from './config.js';
 import { httpHealth, tcpHandshake, type ProbeOutcome } from './probes.js';
+import { probeHealth } from '../server/health-probe.js';
 import type { ProbeRound } from './round.js';
 
 /** Picks local ports round robin in each dispatcher's range. */
@@ -25,7 +26,7 @@ async function probeRound(config: ProberConfig, r: number, answered: Set<string>
   const t = Date.now();
   const via = pickVia(config, answered);
   const [servers, dispatchers] = await Promise.all([
-    Promise.all(config.servers.map((s) => httpHealth(s.address, s.port, config.timeoutMs))),
+    Promise.all(config.servers.map((s) => (s.health ? probeHealth({ ...s, health: s.health }, config.timeoutMs) : httpHealth(s.address, s.port, config.timeoutMs)))),
     Promise.all(config.dispatchers.map((_, i) => tcpHandshake(via.address, via.port, config.source, ports[i]!.take(), config.timeoutMs))),
   ]);
   const fail: Record<string, string> = {};

@@ -1,10 +1,19 @@
 // `lab run FILE`: a failure scenario (timeline of kills, revives, link flaps under load) with pass/fail per assertion; exit 1 if any fails.
 import type { Command } from 'commander';
-import { UsageError } from '../../util/errors.js';
+import { LabError, UsageError } from '../../util/errors.js';
 import { checkLabName } from '../../util/lab-name.js';
 import type { ScenarioReport } from '../../scenario/run.js';
 import { BACKENDS, type BackendChoice } from '../../topology/types.js';
 import { cleanupOnSignal } from './lifecycle.js';
+import { writeFile } from 'node:fs/promises';
+
+/** `--html FILE`: the scenario's page (written whether or not its assertions passed). */
+async function writeHtml(file: string, r: ScenarioReport): Promise<void> {
+  const { renderScenarioHtml } = await import('../../report/scenario-html.js');
+  await writeFile(file, renderScenarioHtml(r)).catch((e: Error) => {
+    throw new LabError(`--html: cannot write ${file}: ${e.message}`);
+  });
+}
 
 export function registerRun(program: Command): void {
   program
@@ -15,7 +24,8 @@ export function registerRun(program: Command): void {
     .option('--name <name>', "lab name (default: the scenario's lab, else \"scenario\")")
     .option('--keep', 'leave the lab up afterwards')
     .option('--json', 'print the report as JSON')
-    .action(async (file: string, opts: { backend?: string; name?: string; keep?: boolean; json?: boolean }) => {
+    .option('--html <file>', 'also write a self-contained HTML report: the timeline with a marker at every action and watchd reaction, the phases, the verdicts')
+    .action(async (file: string, opts: { backend?: string; name?: string; keep?: boolean; json?: boolean; html?: string }) => {
       if (opts.backend !== undefined && !(BACKENDS as readonly string[]).includes(opts.backend)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got "${opts.backend}"`);
       const [{ loadScenario }, { runScenario }, { printJson }, { printScenario }, { progress }] = await Promise.all([
         import('../../scenario/load.js'),
@@ -45,6 +55,7 @@ export function registerRun(program: Command): void {
         release();
       }
       spin.succeed(`scenario ${file}: ${r.passed ? 'passed' : 'FAILED'}`);
+      if (opts.html) await writeHtml(opts.html, r);
       if (opts.json) printJson(r);
       else printScenario(r);
       if (!r.passed) process.exitCode = 1;
