@@ -80,6 +80,10 @@ export interface Backend {
   readonly kind: 'netns' | 'docker';
   /** Builds networks, nodes, links, addresses and sysctls. Partial failure leaves only prefixed objects. */
   create(spec: LabSpec): Promise<void>;
+  /** Adds nodes to a lab that create() built (their networks exist); partial failure leaves only prefixed objects. */
+  addNodes(nodes: NodeSpec[]): Promise<void>;
+  /** Removes these nodes with their links and processes; names already gone are fine. */
+  removeNodes(names: string[]): Promise<void>;
   /** Runs argv inside a node and returns its exit code and output. */
   exec(node: string, argv: string[], options?: ExecOptions): Promise<ExecResult>;
   /** Starts a long-running process inside a node. */

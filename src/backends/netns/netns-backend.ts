@@ -134,6 +134,11 @@ export class NetnsBackend implements Backend {
     await destroyNetnsLab(this.lab, this.teardown);
   }
 
+  // PLACEHOLDER(h13): replaced by the netns helper's implementation
+  async addNodes(): Promise<void> { throw new BackendError('addNodes: not yet on netns'); }
+  // PLACEHOLDER(h13): replaced by the netns helper's implementation
+  async removeNodes(): Promise<void> { throw new BackendError('removeNodes: not yet on netns'); }
+
   /** Failure hook: SIGKILL every process in the node's namespace (found by namespace, signalled by pid), then its links go down. */
   async kill(node: string): Promise<void> {
     const ns = await this.existingNamespace(node);

@@ -6,6 +6,8 @@ import { downLab } from '../../lab/down.js';
 import { UsageError } from '../../util/errors.js';
 import { projectRoot } from '../../util/paths.js';
 import { upLab, SERVER_PORT } from '../../lab/up.js';
+import type { BackendChoice } from '../../topology/types.js';
+import { backendOption } from './lifecycle.js';
 import { parseScenario } from '../../scenario/load.js';
 import { runScenarioOn } from '../../scenario/run.js';
 import { loadTopology } from '../../topology-file/load.js';
@@ -62,11 +64,11 @@ async function demoFailure(lab: RunningLab, scheme: SchemeName, seconds: number)
   if (!r.passed) process.exitCode = 1;
 }
 
-async function demoScheme(scheme: SchemeName, labName: string, duration: string, failureSeconds: number): Promise<void> {
+async function demoScheme(scheme: SchemeName, labName: string, duration: string, failureSeconds: number, backend?: BackendChoice): Promise<void> {
   const file = resolve(projectRoot(), 'topologies', `${scheme}.yaml`);
   const t = loadTopology(file);
   const spin = progress(`demo: bringing up the ${scheme} cluster`);
-  const lab = await upLab(t, file, { name: labName, onStep: spin.step });
+  const lab = await upLab(t, file, { name: labName, onStep: spin.step, ...(backend ? { backend } : {}) });
   spin.succeed(`demo: ${scheme} cluster is up`);
   try {
     console.log(`\n=== ${schemeNamed(scheme).title} ===`);
@@ -91,9 +93,11 @@ export function registerDemo(program: Command): void {
     .option('--name <name>', 'lab name', 'demo')
     .option('--duration <time>', 'load per scheme', '3s')
     .option('--failure <seconds>', 'length of the failure part under load (0: none)', '9')
-    .action(async (opts: { name: string; duration: string; failure: string }) => {
+    .option('--backend <backend>', "auto | netns | docker (default: the topology's); docker sets up an engine and the node image when missing")
+    .action(async (opts: { name: string; duration: string; failure: string; backend?: string }) => {
+      const backend = backendOption(opts.backend);
       const seconds = Number(opts.failure);
       if (!/^\d+$/.test(opts.failure) || (seconds > 0 && seconds < 3) || seconds > 600) throw new UsageError(`--failure must be 0 or a whole number of seconds from 3 to 600, got "${opts.failure}"`);
-      for (const scheme of DEMO_SCHEMES) await demoScheme(scheme, opts.name, opts.duration, seconds);
+      for (const scheme of DEMO_SCHEMES) await demoScheme(scheme, opts.name, opts.duration, seconds, backend);
     });
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { dockerAvailable } from '../../backends/docker/engine.js';
 import { ensureLabImage, listLabImages, type BuildMethod } from '../../backends/docker/image/build.js';
 import { loadRecipe } from '../../backends/docker/image/recipe.js';
+import { setupReporter } from '../../backends/docker/setup.js';
 import { UsageError, LabError } from '../../util/errors.js';
 import { table } from '../../present/output.js';
 import { progress } from '../spinner.js';
@@ -40,7 +41,8 @@ export function registerImages(program: Command): void {
       await needEngine();
       const spin = progress(`node image ${loadRecipe().tag}`);
       try {
-        const r = await ensureLabImage({ method: opts.method as BuildMethod, force: Boolean(opts.force), onStep: spin.step });
+        // steps as lines off a terminal; mmdebstrap's own output only in the spinner
+        const r = await ensureLabImage({ method: opts.method as BuildMethod, force: Boolean(opts.force), onStep: setupReporter(spin.step), onLine: spin.step });
         const text = r.built ? `built ${r.tag} with ${r.method} in ${r.seconds.toFixed(1)} s` : `${r.tag} is there already (cached)`;
         spin.succeed(text);
         if (!process.stderr.isTTY || process.env.CI) console.log(text);

@@ -12,7 +12,8 @@ import { progress } from '../spinner.js';
 import { topologyFrom } from '../topology-arg.js';
 import { printStatus } from '../../present/status.js';
 
-function backendOption(value: string | undefined): BackendChoice | undefined {
+/** --backend's value, checked (up, demo). */
+export function backendOption(value: string | undefined): BackendChoice | undefined {
   if (value === undefined) return undefined;
   if (!(BACKENDS as readonly string[]).includes(value)) throw new UsageError(`--backend: "${value}" is not one of ${BACKENDS.join(', ')}`);
   return value as BackendChoice;

@@ -1,5 +1,6 @@
 // `lab status`: the lab's scheme, backend, ghost and every node with its role and addresses.
 import type { Command } from 'commander';
+import { runningContainers } from '../../backends/docker/clean.js';
 import { findLab } from '../../lab/state.js';
 import { watchdStatus } from '../../lab/watchd-process.js';
 import { printJson } from '../../present/output.js';
@@ -14,8 +15,10 @@ export function registerStatus(program: Command): void {
     .action(async (opts: { name?: string; json?: boolean }) => {
       const state = await findLab(opts.name);
       const watchd = await watchdStatus(state);
-      if (opts.json) return printJson({ ...statusJson(state), watchd });
+      const containers = state.backend === 'docker' ? await runningContainers(state.name) : undefined;
+      if (opts.json) return printJson({ ...statusJson(state), watchd, ...(containers ? { containers } : {}) });
       printStatus(state);
+      if (containers) console.log(`containers: ${containers.running} of ${containers.total} running`);
       printWatchd(watchd);
     });
 }
