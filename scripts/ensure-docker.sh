@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # ensure-docker.sh: makes a Docker engine answer here (apt docker.io + mmdebstrap, dockerd in the background); idempotent.
-# Usage: scripts/ensure-docker.sh [--no-start]   (exit 0 when `docker info` answers, 1 with the reason otherwise)
+# Usage: scripts/ensure-docker.sh [--no-start | --restart]   (exit 0 when `docker info` answers, 1 with the reason otherwise)
+#   --restart: stops the dockerd this script started (recorded in $MARKER, or the one writing to $LOG) and starts
+#              it again: the way out of a deadlocked engine (moby/moby#46661). Never touches anyone else's dockerd.
 set -uo pipefail
 
 LOG=/var/log/oneip-dockerd.log
+MARKER=/run/oneip-lab-dockerd.pid
 WAIT_S=${OLAB_DOCKERD_WAIT_S:-60}
 # A dockerd started here serves labs only, so it leaves the host's firewall and sysctls alone: no iptables rules,
 # no br_netfilter (bridged lab traffic never meets the host's conntrack, and nothing of the host is tracked
@@ -12,6 +15,37 @@ DOCKERD_ARGS=${OLAB_DOCKERD_ARGS:---iptables=false --ip6tables=false --ip-forwar
 say() { printf 'ensure-docker: %s\n' "$*" >&2; }
 
 engine_answers() { timeout 10 docker info >/dev/null 2>&1; }
+
+# the pid of a dockerd this script started: the marker's, or (started before markers) the one whose stdout is $LOG
+our_dockerd() {
+  local pid
+  for pid in "$(cat "$MARKER" 2>/dev/null)" "$(cat /var/run/docker.pid 2>/dev/null)"; do
+    [ -n "$pid" ] && [ -d "/proc/$pid" ] || continue
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ] || continue
+    [ "$(readlink "/proc/$pid/fd/1" 2>/dev/null)" = "$LOG" ] || continue
+    echo "$pid"; return 0
+  done
+  return 1
+}
+
+if [ "${1:-}" = "--restart" ]; then
+  [ "$(id -u)" -eq 0 ] || { say "--restart needs root"; exit 1; }
+  if ! pid=$(our_dockerd); then
+    other=$(cat /var/run/docker.pid 2>/dev/null || true)
+    say "no dockerd started by the lab runs${other:+ (pid $other in /var/run/docker.pid belongs to another dockerd)}; not restarting it: restart it yourself (systemctl restart docker)"
+    exit 1
+  fi
+  say "stopping the lab's dockerd (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null
+  for _ in $(seq 1 30); do [ -d "/proc/$pid" ] || break; sleep 1; done
+  if [ -d "/proc/$pid" ]; then
+    say "dockerd (pid $pid) still runs after 30 s of SIGTERM: SIGKILL"
+    kill -KILL "$pid" 2>/dev/null
+    for _ in $(seq 1 10); do [ -d "/proc/$pid" ] || break; sleep 1; done
+  fi
+  [ -d "/proc/$pid" ] && { say "dockerd (pid $pid) did not end"; exit 1; }
+  rm -f "$MARKER"
+fi
 
 # 1. an engine that already answers (a running dockerd, or DOCKER_HOST pointing elsewhere) is all we need,
 #    apart from mmdebstrap, which the offline image build uses
@@ -54,7 +88,16 @@ if ! pgrep -x dockerd >/dev/null 2>&1; then
   # containerd comes with docker.io; dockerd starts its own when none runs
   say "starting dockerd $DOCKERD_ARGS in the background (log: $LOG)"
   # shellcheck disable=SC2086
-  nohup dockerd $DOCKERD_ARGS >>"$LOG" 2>&1 </dev/null &
+  # in a subshell that closes every inherited descriptor above 2 first: a lock held by whoever ran this script
+  # (flock ... scripts/ensure-docker.sh) must not live on in dockerd
+  (
+    for fd in /proc/self/fd/*; do
+      fd=${fd##*/}
+      [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-" 2>/dev/null
+    done
+    exec nohup dockerd $DOCKERD_ARGS >>"$LOG" 2>&1 </dev/null
+  ) &
+  echo $! >"$MARKER"
   disown || true
 else
   say "a dockerd process exists but does not answer yet; waiting for it"

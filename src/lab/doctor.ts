@@ -1,9 +1,12 @@
 // Checks what the lab needs from this machine (root, tools, kernel features) and says how to get what is missing.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { dockerAvailable } from '../backends/docker/engine.js';
+import { dockerAvailable, networksAnswer } from '../backends/docker/engine.js';
+import { describeForward, forwardState } from '../backends/docker/host-rules.js';
 
 const exec = promisify(execFile);
+/** How fast the engine must answer a network listing. */
+const NETWORK_LIST_MS = 5000;
 
 export interface Check {
   name: string;
@@ -42,6 +45,24 @@ function check(name: string, r: { ok: boolean; out: string }, fix: string, requi
   return { name, ok: r.ok, detail: r.out.split('\n')[0] ?? '', required, ...(r.ok ? {} : { fix }) };
 }
 
+/** A deadlocked engine (moby/moby#46661) still answers pings but never a network listing. */
+async function networkListing(): Promise<Check> {
+  try {
+    const ms = await networksAnswer(NETWORK_LIST_MS);
+    return { name: 'docker engine answers network calls', ok: true, detail: `network listing answered in ${ms.toFixed(0)} ms`, required: false };
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    return { name: 'docker engine answers network calls', ok: false, detail: msg, fix: msg, required: false };
+  }
+}
+
+/** Whether bridged lab traffic meets the host's FORWARD chain (the Docker backend then adds its own accepts). */
+async function hostForward(): Promise<Check> {
+  const s = await forwardState();
+  const detail = `${describeForward(s)}${s.needsAccept ? ': Docker labs add a commented FORWARD accept per lab bridge, removed with the lab' : ''}`;
+  return { name: 'host FORWARD chain, br_netfilter (docker backend)', ok: true, detail, required: false };
+}
+
 export async function runDoctor(): Promise<Check[]> {
   const root = process.getuid?.() === 0;
   const checks: Check[] = [{ name: 'root', ok: root, detail: root ? 'running as root' : 'not root', required: true, ...(root ? {} : { fix: 'run as root (sudo ./lab ...): namespaces and firewall rules need it' }) }];
@@ -56,6 +77,8 @@ export async function runDoctor(): Promise<Check[]> {
   checks.push(check('nft meta pkttype set (broadcast scheme)', await inScratchNs('echo "table ip t { chain c { type filter hook prerouting priority 0; meta pkttype broadcast meta pkttype set host; }; }" | nft -f -'), 'a kernel with nft_meta set support'));
   const engine = await dockerAvailable(3000);
   checks.push(check('docker engine (docker backend)', { ok: engine.ok, out: engine.reason }, `${engine.reason}; bash scripts/ensure-docker.sh starts one (only the docker backend needs it)`, false));
+  if (engine.ok) checks.push(await networkListing());
+  checks.push(await hostForward());
   checks.push(check('mmdebstrap (offline node image)', await sh('command -v mmdebstrap'), 'apt-get install mmdebstrap (only to build the Docker node image without a registry)', false));
   return checks;
 }

@@ -21,7 +21,7 @@ export { SERVER_PORT } from './servers.js';
 export async function upLab(t: Topology, topologyFile: string, options: UpOptions = {}): Promise<RunningLab> {
   const name = options.name ?? t.name;
   const step = options.onStep ?? (() => {});
-  const chosen = await chooseBackend(options.backend ?? t.backend);
+  const chosen = await chooseBackend(options.backend ?? t.backend, { onStep: step });
   const cluster = initialClusterState(t);
   const plan = planLab(t, cluster);
   await claimLab(name);

@@ -1,8 +1,11 @@
-// Finds and removes Docker labs by label: containers first (forced), then networks; fine when nothing is left.
+// Finds and removes Docker labs by label: containers killed and released, then removed, then networks, then host rules; fine when nothing is left.
 import type Docker from 'dockerode';
 import { BackendError } from '../backend.js';
 import { dockerClient, engineIsLocal, engineMessage, statusOf } from './client.js';
-import { removeNoTrack } from './host-notrack.js';
+import { isDeadlineError } from './deadline.js';
+import { exitGate } from './exit-gate.js';
+import { removeHostRules } from './host-rules.js';
+import { killAndRelease, removeStopped } from './removal.js';
 import { checkLabName } from '../common/names.js';
 import { LABEL_LAB, labFilter } from './names.js';
 
@@ -18,7 +21,7 @@ export interface DockerTeardownOptions {
 export interface DockerTeardownResult {
   containers: string[];
   networks: string[];
-  /** host NOTRACK rules removed (host-notrack.ts) */
+  /** host rules removed (host-rules.ts: NOTRACK and FORWARD accepts) */
   hostRules: number;
 }
 
@@ -35,6 +38,12 @@ export async function labObjects(lab?: string, docker: Docker = dockerClient()):
     containers: containers.map((c) => ({ id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, '') })),
     networks: networks.map((n) => ({ id: n.Id, name: n.Name })),
   };
+}
+
+/** How many of the lab's containers run, of how many (status asks the engine, so a stuck one shows at once). */
+export async function runningContainers(lab: string, docker: Docker = dockerClient()): Promise<{ running: number; total: number }> {
+  const all = await docker.listContainers({ all: true, filters: labFilter(lab) });
+  return { running: all.filter((c) => c.State === 'running').length, total: all.length };
 }
 
 /** Lab names that own at least one container or network. */
@@ -59,11 +68,11 @@ export async function cleanDockerLabs(labs?: string[], options: DockerTeardownOp
     if (r.containers.length + r.networks.length + r.hostRules > 0) removed.push(lab);
   }
   // host rules of labs whose Docker objects are gone already
-  if (labs === undefined && engineIsLocal()) await removeNoTrack();
+  if (labs === undefined && engineIsLocal()) await removeHostRules();
   return removed;
 }
 
-/** Everything labelled oneip-lab.name=<lab>: containers with their processes, then networks, then its host NOTRACK rules. */
+/** Everything labelled oneip-lab.name=<lab>: containers with their processes, then networks, then its host rules. */
 export async function destroyDockerLab(lab: string, options: DockerTeardownOptions = {}): Promise<DockerTeardownResult> {
   checkLabName(lab);
   const docker = options.docker ?? dockerClient();
@@ -84,22 +93,25 @@ export async function destroyDockerLab(lab: string, options: DockerTeardownOptio
     settled = false;
     found.containers.forEach((c) => containers.add(c.name));
     found.networks.forEach((n) => networks.add(n.name));
-    // every container stopped (and seen stopped) before any is removed: no container exit overlaps the
-    // deletion of an endpoint, the race that makes Docker 20.10 lose count of a network's endpoints
-    const note = (c: { name: string }) => (err: unknown) => void (lastError = `container ${c.name}: ${engineMessage(err)}`);
-    await Promise.all(found.containers.map((c) => stopContainer(docker, c).catch(note(c))));
-    await Promise.all(found.containers.map((c) => removeStopped(docker, c).catch(note(c))));
+    // every container stopped (and seen exited, its endpoints released) before any is removed: no container
+    // exit overlaps the deletion of an endpoint, the race that deadlocks Docker 20.10 (removal.ts, exit-gate.ts)
+    const note = (err: unknown): void => {
+      if (isDeadlineError(err)) throw err;
+      lastError = err instanceof Error ? err.message : String(err);
+    };
+    await killAndRelease(docker, found.containers).catch(note);
+    await removeStopped(docker, found.containers).catch(note);
     await Promise.all(
       found.networks.map((n) =>
-        docker
-          .getNetwork(n.id)
-          .remove()
+        exitGate
+          .run('delete', () => docker.getNetwork(n.id).remove())
           .catch((err: unknown) => {
+            if (isDeadlineError(err)) throw err;
             // 403/409 "has active endpoints": a container is still going; the next round retries
             if (statusOf(err) !== 404) lastError = `network ${n.name}: ${engineMessage(err)}`;
           }),
       ),
-    );
+    ).catch(note);
     if (found.networks.length > 0 && found.containers.length === 0 && lastError) await sleep(100);
   }
   const left = await labObjects(lab, docker);
@@ -111,33 +123,8 @@ export async function destroyDockerLab(lab: string, options: DockerTeardownOptio
         : '';
     throw new BackendError(`lab ${lab}: could not remove ${names}${lastError ? ` (${lastError})` : ''}${stale}`);
   }
-  const hostRules = engineIsLocal() ? await removeNoTrack(lab) : 0;
+  const hostRules = engineIsLocal() ? await removeHostRules(lab) : 0;
   return { containers: [...containers].sort(), networks: [...networks].sort(), hostRules };
-}
-
-/** SIGKILL, then wait until the engine has seen the container stop (and released its network endpoints). */
-async function stopContainer(docker: Docker, c: { id: string; name: string }): Promise<void> {
-  const container = docker.getContainer(c.id);
-  try {
-    await container.kill();
-    await container.wait({ condition: 'not-running' });
-  } catch (err) {
-    // 404: gone; 409: not running (or removal already in progress)
-    if (statusOf(err) !== 404 && statusOf(err) !== 409) throw err;
-  }
-}
-
-/**
- * Removes a stopped container. Force-removing running containers while others exited let Docker 20.10 lose
- * count of a network's endpoints here ("has active endpoints" with none attached, until dockerd restarts).
- */
-async function removeStopped(docker: Docker, c: { id: string; name: string }): Promise<void> {
-  try {
-    await docker.getContainer(c.id).remove({ force: true, v: true });
-  } catch (err) {
-    // 404: gone; 409: removal already in progress; either way the next round looks again
-    if (statusOf(err) !== 404 && statusOf(err) !== 409) throw err;
-  }
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,5 +1,6 @@
 // The Docker client (from DOCKER_HOST: unix socket, tcp or ssh://user@host), error helpers and stream draining.
 import Docker from 'dockerode';
+import { withDeadlines } from './deadline.js';
 import { SshDockerAgent, sshConfigOf } from './ssh-agent.js';
 
 let shared: Docker | undefined;
@@ -15,6 +16,7 @@ export function closeDockerClient(): void {
 /**
  * One client per process. docker-modem reads DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH itself, except
  * for ssh://, where every API call would pay an ssh handshake: there all calls share one ssh connection.
+ * Every call has a deadline (deadline.ts: OLAB_DOCKER_TIMEOUT_MS).
  */
 export function dockerClient(): Docker {
   const host = process.env.DOCKER_HOST;
@@ -22,9 +24,9 @@ export function dockerClient(): Docker {
     // docker-modem uses `agent` for every request (apocas/docker-modem#103); @types/dockerode does not list it
     sshAgent ??= new SshDockerAgent(sshConfigOf(host));
     const options = { protocol: 'http', host: 'docker-over-ssh', port: 80, agent: sshAgent };
-    shared ??= new Docker(options as Docker.DockerOptions);
+    shared ??= withDeadlines(new Docker(options as Docker.DockerOptions), engineAddress());
   }
-  shared ??= new Docker();
+  shared ??= withDeadlines(new Docker(), engineAddress());
   return shared;
 }
 
@@ -54,6 +56,12 @@ export function engineMessage(err: unknown): string {
   if (json && typeof json.message === 'string') return json.message.trim();
   const text = err instanceof Error ? err.message : String(err);
   return text.replace(/^\(HTTP code \d+\)\s*[^-]*-\s*/, '').trim();
+}
+
+/** Whether a docker-modem error is one of these HTTP statuses (a deadline error never is). */
+export function hasStatus(err: unknown, ...codes: number[]): boolean {
+  const s = statusOf(err);
+  return s !== undefined && codes.includes(s);
 }
 
 /** Runs fn and maps a 404 (or 304: already in that state) to `fallback`. */

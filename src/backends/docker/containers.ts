@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import { assertOk, BackendError, type InterfaceSpec, type NodeSpec } from '../backend.js';
 import { engineMessage } from './client.js';
 import { execIn } from './exec.js';
+import { exitGate } from './exit-gate.js';
 import { containerName, LABEL_INTERFACES, LABEL_LAB, LABEL_NODE, LABEL_ROLE, networkName } from './names.js';
 import { addressOf, networkPrefixes } from './networks.js';
 import { nodeSetupScript } from './node-setup.js';
@@ -75,10 +76,11 @@ export async function reviveNodeContainer(docker: Docker, lab: string, node: str
   const info = await c.inspect();
   const interfaces = JSON.parse(info.Config.Labels[LABEL_INTERFACES] ?? '[]') as InterfaceSpec[];
   if (!info.State.Running) await c.start();
-  for (const itf of interfaces.slice(1)) {
-    await docker.getNetwork(networkName(lab, itf.network)).disconnect({ Container: info.Id, Force: true });
-    await connect(docker, lab, info.Id, itf);
-  }
+  // a disconnect deletes an endpoint: in the delete phase, never while another container exits (exit-gate.ts)
+  await exitGate.run('delete', async () => {
+    for (const itf of interfaces.slice(1)) await docker.getNetwork(networkName(lab, itf.network)).disconnect({ Container: info.Id, Force: true });
+  });
+  for (const itf of interfaces.slice(1)) await connect(docker, lab, info.Id, itf);
   await setUp(docker, node, containerName(lab, node), interfaces, await networkPrefixes(docker, lab, interfaces));
 }
 

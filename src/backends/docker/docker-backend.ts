@@ -11,6 +11,8 @@ import {
   type FollowOptions,
   type LogChunk,
   type LabSpec,
+  type NetworkSpec,
+  type NodeSpec,
   type ProcessRecord,
   type SpawnOptions,
 } from '../backend.js';
@@ -23,12 +25,15 @@ import { projectRoot } from '../../util/paths.js';
 import { destroyDockerLab, labObjects, type DockerTeardownOptions } from './clean.js';
 import { dockerClient, engineIsLocal, engineMessage, statusOf } from './client.js';
 import { createNodeContainer, reviveNodeContainer } from './containers.js';
+import { isDeadlineError } from './deadline.js';
 import { execIn, followInContainer, type ContainerExecOptions } from './exec.js';
 import { addNoTrack } from './host-notrack.js';
+import { addForwardAccept, checkForwardAllowed, describeForward } from './host-rules.js';
 import { ensureLabImage, imageExists } from './image/build.js';
 import { defaultImageTag } from './image/recipe.js';
-import { containerName } from './names.js';
+import { containerName, LABEL_LAB, LABEL_NETWORK } from './names.js';
 import { checkAddresses, checkNoOverlap, createLabNetwork } from './networks.js';
+import { endContainers, killAndRelease } from './removal.js';
 import { parseSpawnOutput, SPAWN_SCRIPT, STATUS_SCRIPT, STOP_SCRIPT } from './processes.js';
 import { uploadRuntime } from './runtime-upload.js';
 import { containerSysctls } from './sysctls.js';
@@ -63,6 +68,8 @@ export interface DockerBackendOptions {
   concurrency?: number;
   teardown?: DockerTeardownOptions;
   onStep?: (text: string) => void;
+  /** steps of setting up (building the node image): default onStep; the CLI prints them as lines off a terminal */
+  onSetupStep?: (text: string) => void;
 }
 
 export class DockerBackend implements Backend {
@@ -102,6 +109,8 @@ export class DockerBackend implements Backend {
       throw new BackendError(`lab ${this.lab} already exists (${names}); destroy it first`);
     }
     await checkNoOverlap(this.docker, spec);
+    // a host firewall that would drop bridged lab traffic, and no way to let it through: refused before anything exists
+    const forward = engineIsLocal() ? await checkForwardAllowed(this.lab) : undefined;
     const image = await this.image(step);
     if (this.hostMounts) await mkdir(this.shareDir, { recursive: true });
 
@@ -111,22 +120,71 @@ export class DockerBackend implements Backend {
       const nt = await addNoTrack(this.lab, bridges);
       if (nt.skipped) step(`lab traffic stays in the host's conntrack (${nt.skipped})`);
     }
-    step(`creating ${spec.nodes.length} containers`);
+    if (forward && (await addForwardAccept(this.lab, bridges, forward)).length > 0) {
+      step(`host firewall: ${describeForward(forward)}; accepting traffic within the lab's ${bridges.length} bridges`);
+    }
+    await this.createContainers(spec.nodes, image, sysctls, prefixes, step);
+  }
+
+  private async createContainers(
+    nodes: NodeSpec[],
+    image: string,
+    sysctls: Map<string, Record<string, string>>,
+    prefixes: Map<string, number>,
+    step: (t: string) => void,
+  ): Promise<void> {
+    step(`creating ${nodes.length} containers`);
     const binds = this.hostMounts
       ? [`${projectRoot()}:${projectRoot()}:ro`, `${process.execPath}:${process.execPath}:ro`, `${this.shareDir}:${this.shareDir}:rw`]
       : [];
-    await mapLimit(spec.nodes, this.options.concurrency ?? 8, (node) =>
+    await mapLimit(nodes, this.options.concurrency ?? 8, (node) =>
       createNodeContainer(this.docker, { lab: this.lab, node, image, sysctls: sysctls.get(node.name)!, binds, prefixes }),
     );
     if (!this.hostMounts) {
       // the engine cannot see this host's files: the scripts nodes run go into every container
       step('copying the lab runtime (dist/) into the containers');
-      await uploadRuntime(this.docker, spec.nodes.map((n) => this.container(n.name)));
+      await uploadRuntime(this.docker, nodes.map((n) => this.container(n.name)));
     }
   }
 
-  async addNodes(): Promise<void> { throw new BackendError('addNodes: not yet on docker'); } // PLACEHOLDER(h15cli): replaced by the docker helper's implementation
-  async removeNodes(): Promise<void> { throw new BackendError('removeNodes: not yet on docker'); } // PLACEHOLDER(h15cli): replaced by the docker helper's implementation
+  async addNodes(nodes: NodeSpec[]): Promise<void> {
+    if (nodes.length === 0) return;
+    const found = await labObjects(this.lab, this.docker);
+    const networks = await this.labNetworks();
+    const spec: LabSpec = { lab: this.lab, networks, nodes };
+    validateSpec(this.lab, spec);
+    const prefixes = checkAddresses(spec);
+    const taken = new Set(found.containers.map((c) => c.name));
+    for (const n of nodes) if (taken.has(this.container(n.name))) throw new BackendError(`lab ${this.lab} has this node already`, n.name);
+    const sysctls = new Map(nodes.map((n) => [n.name, containerSysctls(n)]));
+    const image = await this.image(this.options.onStep ?? (() => {}));
+    if (this.hostMounts) await mkdir(this.shareDir, { recursive: true });
+    await this.createContainers(nodes, image, sysctls, prefixes, this.options.onStep ?? (() => {}));
+  }
+
+  /**
+   * Kills every container of these nodes at once, waits until the engine reports each exited with its endpoints
+   * released, then removes them (removal.ts): no exit overlaps an endpoint deletion.
+   */
+  async removeNodes(names: string[]): Promise<void> {
+    names.forEach((n) => checkNodeName(n));
+    const wanted = new Set(names.map((n) => this.container(n)));
+    const found = (await labObjects(this.lab, this.docker)).containers.filter((c) => wanted.has(c.name));
+    await endContainers(this.docker, found);
+  }
+
+  /** The lab's networks as the engine has them (name from the label, subnet from IPAM). */
+  private async labNetworks(): Promise<NetworkSpec[]> {
+    const list = await this.docker.listNetworks({ filters: { label: [LABEL_NETWORK, `${LABEL_LAB}=${this.lab}`] } });
+    const out: NetworkSpec[] = [];
+    for (const n of list) {
+      const name = n.Labels?.[LABEL_NETWORK];
+      const subnet = n.IPAM?.Config?.[0]?.Subnet;
+      if (name && subnet) out.push({ name, subnet });
+    }
+    if (out.length === 0) throw new BackendError(`lab ${this.lab} has no Docker networks (create it first)`);
+    return out;
+  }
 
   async exec(node: string, argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
     return this.execWith(node, argv, options);
@@ -226,12 +284,12 @@ export class DockerBackend implements Backend {
    * engine has seen it stop (and released its endpoints), so a revive never races the release.
    */
   async kill(node: string): Promise<void> {
+    const name = this.container(checkNodeName(node));
     try {
-      const c = this.docker.getContainer(this.container(checkNodeName(node)));
-      await c.kill();
-      await c.wait({ condition: 'not-running' });
+      const info = await this.docker.getContainer(name).inspect();
+      // in the exit phase: never while another container's endpoint is being deleted (exit-gate.ts)
+      await killAndRelease(this.docker, [{ id: info.Id, name }]);
     } catch (err) {
-      if (statusOf(err) === 409) return; // not running
       throw this.nodeError(node, err);
     }
   }
@@ -256,8 +314,11 @@ export class DockerBackend implements Backend {
     if (this.options.image !== undefined || this.options.buildImage === false || process.env.OLAB_IMAGE) {
       throw new BackendError(`image ${image} is missing on the engine (build it: ./lab images build)`);
     }
-    step(`building the node image ${image} (once)`);
-    return (await ensureLabImage({ docker: this.docker, onStep: step })).tag;
+    const setup = this.options.onSetupStep ?? step;
+    setup(`building the node image ${image} (once; offline with mmdebstrap about a minute)`);
+    const built = await ensureLabImage({ docker: this.docker, onStep: setup, onLine: step });
+    setup(`node image ${built.tag} built with ${built.method} in ${built.seconds.toFixed(0)} s`);
+    return built.tag;
   }
 
   /** argv as the container runs it: without host mounts, the host's node binary is the image's `node`. */
@@ -267,7 +328,7 @@ export class DockerBackend implements Backend {
   }
 
   private nodeError(node: string, err: unknown): Error {
-    if (err instanceof BackendError) return err;
+    if (err instanceof BackendError || isDeadlineError(err)) return err;
     const s = statusOf(err);
     if (s === 404) return new BackendError(`no such node in lab ${this.lab} (container ${this.container(node)} is missing)`, node);
     if (s === 409) return new BackendError(`container ${this.container(node)} is not running`, node);

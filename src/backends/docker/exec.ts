@@ -3,6 +3,7 @@ import { PassThrough, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { TIMEOUT_EXIT_CODE, type ExecResult } from '../backend.js';
 import { debugCommand, traced } from '../common/debug.js';
+import { isDeadlineError } from './deadline.js';
 import { nodeOfContainer } from './names.js';
 /** After the command has exited, how long a background child may keep the output stream open before we stop reading. */
 const EXIT_GRACE_MS = 500;
@@ -65,7 +66,11 @@ async function execUntraced(docker: Docker, container: string, argv: string[], o
     await sleep(POLL_MS * 2);
     const hardDeadline = options.timeoutMs !== undefined ? t0 + options.timeoutMs + 5000 : Infinity;
     while (!stopPolling) {
-      const info = await exec.inspect().catch(() => undefined);
+      // a transient error is asked again; an engine that stopped answering ends the exec
+      const info = await exec.inspect().catch((e: unknown) => {
+        if (isDeadlineError(e)) throw e;
+        return undefined;
+      });
       if ((info && !info.Running) || Date.now() > hardDeadline) {
         await Promise.race([ended, sleep(EXIT_GRACE_MS)]);
         return 'exited';
@@ -74,9 +79,13 @@ async function execUntraced(docker: Docker, container: string, argv: string[], o
     }
     return 'exited';
   })();
-  await Promise.race([ended, exited]);
-  stopPolling = true;
-  raw.destroy();
+  exited.catch(() => {}); // when the stream ends first, a later failure of the poll is nobody's
+  try {
+    await Promise.race([ended, exited]);
+  } finally {
+    stopPolling = true;
+    raw.destroy();
+  }
   stdout.end();
   stderr.end();
 

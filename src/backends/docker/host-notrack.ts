@@ -48,22 +48,4 @@ export async function addNoTrack(lab: string, bridges: string[]): Promise<NoTrac
   return { added, skipped: '' };
 }
 
-/** Deletes every NOTRACK rule of the lab (of every lab when omitted); returns how many went. */
-export async function removeNoTrack(lab?: string): Promise<number> {
-  if (process.getuid?.() !== 0) return 0;
-  const list = await run('iptables', ['-w', '-t', 'raw', '-S', 'PREROUTING']);
-  if (list.exitCode !== 0) return 0;
-  const wanted = lab === undefined ? COMMENT_PREFIX : comment(lab);
-  let removed = 0;
-  for (const line of list.stdout.split('\n')) {
-    const m = /^-A PREROUTING (.*)$/.exec(line.trim());
-    if (!m) continue;
-    const c = /--comment "?([^"\s]+)"?/.exec(m[1]!)?.[1] ?? '';
-    if (lab === undefined ? !c.startsWith(wanted) : c !== wanted) continue;
-    // the rule exactly as -S printed it, split on spaces outside quotes
-    const args = (m[1]!.match(/"[^"]*"|\S+/g) ?? []).map((a) => a.replace(/^"(.*)"$/, '$1'));
-    const r = await run('iptables', ['-w', '-t', 'raw', '-D', 'PREROUTING', ...args]);
-    if (r.exitCode === 0) removed++;
-  }
-  return removed;
-}
+// removal: host-rules.ts removeHostRules (every rule commented with the lab, NOTRACK and FORWARD alike)

@@ -1,4 +1,5 @@
 // What `lab demo` runs (loaded when it runs): per scheme, a 4-server cluster up, shown, HTTP load through the ghost, a server killed and revived under load, down.
+import type { BackendChoice } from '../../topology/types.js';
 import { join, resolve } from 'node:path';
 import { runBench } from '../../lab/bench.js';
 import { downLab } from '../../lab/down.js';
@@ -60,11 +61,11 @@ async function demoFailure(lab: RunningLab, scheme: SchemeName, seconds: number)
   if (!r.passed) process.exitCode = 1;
 }
 
-export async function demoScheme(scheme: SchemeName, labName: string, duration: string, failureSeconds: number): Promise<void> {
+export async function demoScheme(scheme: SchemeName, labName: string, duration: string, failureSeconds: number, backend?: BackendChoice): Promise<void> {
   const file = resolve(projectRoot(), 'topologies', `${scheme}.yaml`);
   const t = loadTopology(file);
   const spin = progress(`demo: bringing up the ${scheme} cluster`);
-  const lab = await upLab(t, file, { name: labName, onStep: spin.step });
+  const lab = await upLab(t, file, { name: labName, onStep: spin.step, ...(backend ? { backend } : {}) });
   spin.succeed(`demo: ${scheme} cluster is up`);
   try {
     console.log(`\n=== ${schemeNamed(scheme).title} ===`);

@@ -9,10 +9,12 @@ export function registerDemo(program: Command): void {
     .option('--name <name>', 'lab name', 'demo')
     .option('--duration <time>', 'load per scheme', '3s')
     .option('--failure <seconds>', 'length of the failure part under load (0: none)', '9')
-    .action(async (opts: { name: string; duration: string; failure: string }) => {
+    .option('--backend <backend>', "auto | netns | docker (default: the topology's); docker sets up an engine and the node image when missing")
+    .action(async (opts: { name: string; duration: string; failure: string; backend?: string }) => {
+      const backend = (await import('./lifecycle.js')).backendOption(opts.backend);
       const seconds = Number(opts.failure);
       if (!/^\d+$/.test(opts.failure) || (seconds > 0 && seconds < 3) || seconds > 600) throw new UsageError(`--failure must be 0 or a whole number of seconds from 3 to 600, got "${opts.failure}"`);
       const { DEMO_SCHEMES, demoScheme } = await import('./demo-run.js');
-      for (const scheme of DEMO_SCHEMES) await demoScheme(scheme, opts.name, opts.duration, seconds);
+      for (const scheme of DEMO_SCHEMES) await demoScheme(scheme, opts.name, opts.duration, seconds, backend);
     });
 }

@@ -40,14 +40,16 @@ export function registerImages(program: Command): void {
     .action(async (opts: { method: string; force?: boolean }) => {
       if (!(METHODS as string[]).includes(opts.method)) throw new UsageError(`--method: "${opts.method}" is not one of ${METHODS.join(', ')}`);
       await needEngine();
-      const [{ ensureLabImage }, { loadRecipe }, { progress }] = await Promise.all([
+      const [{ ensureLabImage }, { loadRecipe }, { progress }, { setupReporter }] = await Promise.all([
         import('../../backends/docker/image/build.js'),
         import('../../backends/docker/image/recipe.js'),
         import('../spinner.js'),
+        import('../../backends/docker/setup.js'),
       ]);
       const spin = progress(`node image ${loadRecipe().tag}`);
       try {
-        const r = await ensureLabImage({ method: opts.method as BuildMethod, force: Boolean(opts.force), onStep: spin.step });
+        // steps as lines off a terminal; mmdebstrap's own output only in the spinner
+        const r = await ensureLabImage({ method: opts.method as BuildMethod, force: Boolean(opts.force), onStep: setupReporter(spin.step), onLine: spin.step });
         const text = r.built ? `built ${r.tag} with ${r.method} in ${r.seconds.toFixed(1)} s` : `${r.tag} is there already (cached)`;
         spin.succeed(text);
         if (!process.stderr.isTTY || process.env.CI) console.log(text);

@@ -6,7 +6,8 @@ import type { RunningLab } from '../../lab/running-lab.js';
 import { BACKENDS, type BackendChoice } from '../../topology/types.js';
 import { UsageError } from '../../util/errors.js';
 
-function backendOption(value: string | undefined): BackendChoice | undefined {
+/** --backend's value, checked (up, demo). */
+export function backendOption(value: string | undefined): BackendChoice | undefined {
   if (value === undefined) return undefined;
   if (!(BACKENDS as readonly string[]).includes(value)) throw new UsageError(`--backend: "${value}" is not one of ${BACKENDS.join(', ')}`);
   return value as BackendChoice;

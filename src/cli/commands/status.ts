@@ -23,8 +23,10 @@ export function registerStatus(program: Command): void {
         state = lab.state;
       }
       const watchd = await watchdStatus(state);
-      if (opts.json) return printJson({ ...statusJson(state), watchd });
+      const containers = state.backend === 'docker' ? await (await import('../../backends/docker/clean.js')).runningContainers(state.name) : undefined;
+      if (opts.json) return printJson({ ...statusJson(state), watchd, ...(containers ? { containers } : {}) });
       printStatus(state);
+      if (containers) console.log(`containers: ${containers.running} of ${containers.total} running`);
       printWatchd(watchd);
     });
 }
