@@ -16,6 +16,9 @@ import { registerPlan } from './commands/plan.js';
 import { registerShell } from './commands/shell.js';
 import { registerRun } from './commands/run.js';
 import { registerSpread } from './commands/spread.js';
+import { registerShape } from './commands/shape.js';
+import { registerCapture } from './commands/capture.js';
+import { registerGraph } from './commands/graph.js';
 import { registerStatus } from './commands/status.js';
 import { registerTest } from './commands/test.js';
 
@@ -35,6 +38,9 @@ export function buildProgram(): Command {
   registerBench(program);
   registerRun(program);
   registerSpread(program);
+  registerShape(program);
+  registerCapture(program);
+  registerGraph(program);
   registerDoctor(program);
   registerImages(program);
   registerDemo(program);

@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { dockerAvailable } from '../backends/docker/engine.js';
+import { linkShapingChecks } from './doctor-netem.js';
 
 const exec = promisify(execFile);
 
@@ -54,6 +55,7 @@ export async function runDoctor(): Promise<Check[]> {
   checks.push(check('iptables bpf match (modulo dispatch)', await inScratchNs('iptables -t raw -A PREROUTING -m bpf --bytecode "1,6 0 0 0" -j ACCEPT'), 'a kernel with CONFIG_NETFILTER_XT_MATCH_BPF (xt_bpf)'));
   checks.push(check('nft jhash map (table dispatch)', await inScratchNs('echo "table ip t { chain c { type filter hook prerouting priority 0; meta mark set jhash ip saddr mod 4 seed 0x0 map { 0 : 1, 1 : 2, 2 : 3, 3 : 4 }; }; }" | nft -f -'), 'a kernel with nft_hash (CONFIG_NFT_HASH)'));
   checks.push(check('nft meta pkttype set (broadcast scheme)', await inScratchNs('echo "table ip t { chain c { type filter hook prerouting priority 0; meta pkttype broadcast meta pkttype set host; }; }" | nft -f -'), 'a kernel with nft_meta set support'));
+  checks.push(...(await linkShapingChecks()));
   const engine = await dockerAvailable(3000);
   checks.push(check('docker engine (docker backend)', { ok: engine.ok, out: engine.reason }, `${engine.reason}; bash scripts/ensure-docker.sh starts one (only the docker backend needs it)`, false));
   checks.push(check('mmdebstrap (offline node image)', await sh('command -v mmdebstrap'), 'apt-get install mmdebstrap (only to build the Docker node image without a registry)', false));

@@ -5,6 +5,7 @@ import { DISPATCH_FUNCTION_NAMES, type DispatchFunctionName } from '../dispatch/
 import { SCHEME_NAMES } from '../schemes/registry.js';
 import { BACKENDS } from '../topology/types.js';
 import { LAB_NAME, LAB_NAME_RULE } from '../util/lab-name.js';
+import { linksSchema } from '../links/link-schema.js';
 
 export const MAX_SERVERS = 250;
 export const MAX_BUCKETS = 4096;
@@ -163,6 +164,7 @@ export const topologySchema = z.strictObject(
     ghost1: ipv4.optional(),
     server: oneOf(SERVER_KINDS).default(DEFAULTS.server),
     watchd,
+    links: linksSchema,
   },
   { error: expected('a mapping of topology fields') },
 );

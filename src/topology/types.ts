@@ -49,6 +49,16 @@ export interface DispatchSpec {
   buckets: number;
 }
 
+/** Shaping of one interface's egress (links, lab shape): a rate (tbf), or a delay with optional jitter (netem). */
+export interface LinkShape {
+  /** tc's words, e.g. "10mbit" */
+  rate?: string;
+  /** bits per second of `rate` */
+  rateBits?: number;
+  delayMs?: number;
+  jitterMs?: number;
+}
+
 /** watchd (paper 6.3): the failure detector started with the lab. */
 export interface WatchdSpec {
   enabled: boolean;
@@ -80,6 +90,8 @@ export interface Topology {
   /** the HTTP server on every server node: the lab's own Node.js server, or Debian's nginx */
   server: 'node' | 'nginx';
   watchd: WatchdSpec;
+  /** shaping of every interface on a network (Mininet's TCLink): `lan` the server LAN, `client` the client link */
+  links?: { lan?: LinkShape; client?: LinkShape };
   nodes: LabNode[];
   servers: ServerNode[];
   /** dispatcher nodes (routing scheme: 1 or 2; broadcast scheme: none) */
