@@ -107,6 +107,11 @@ export interface Backend {
   revive(node: string): Promise<void>;
   /** Removes everything of the lab; fine when nothing is left. */
   destroy(): Promise<void>;
+  /**
+   * The argv prefix that runs a host program inside the node's network namespace (the node's interfaces, the
+   * host's files), e.g. a host tool writing a host file; undefined when that namespace is not on this host.
+   */
+  hostNetnsCommand?(node: string): Promise<string[] | undefined>;
 }
 
 /** A backend operation that failed (exit code 1), naming the node it concerns when there is one. */

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { dockerAvailable, networksAnswer } from '../backends/docker/engine.js';
 import { describeForward, forwardState } from '../backends/docker/host-rules.js';
+import { linkShapingChecks } from './doctor-netem.js';
 
 const exec = promisify(execFile);
 /** How fast the engine must answer a network listing. */
@@ -75,6 +76,7 @@ export async function runDoctor(): Promise<Check[]> {
   checks.push(check('iptables bpf match (modulo dispatch)', await inScratchNs('iptables -t raw -A PREROUTING -m bpf --bytecode "1,6 0 0 0" -j ACCEPT'), 'a kernel with CONFIG_NETFILTER_XT_MATCH_BPF (xt_bpf)'));
   checks.push(check('nft jhash map (table dispatch)', await inScratchNs('echo "table ip t { chain c { type filter hook prerouting priority 0; meta mark set jhash ip saddr mod 4 seed 0x0 map { 0 : 1, 1 : 2, 2 : 3, 3 : 4 }; }; }" | nft -f -'), 'a kernel with nft_hash (CONFIG_NFT_HASH)'));
   checks.push(check('nft meta pkttype set (broadcast scheme)', await inScratchNs('echo "table ip t { chain c { type filter hook prerouting priority 0; meta pkttype broadcast meta pkttype set host; }; }" | nft -f -'), 'a kernel with nft_meta set support'));
+  checks.push(...(await linkShapingChecks()));
   const engine = await dockerAvailable(3000);
   checks.push(check('docker engine (docker backend)', { ok: engine.ok, out: engine.reason }, `${engine.reason}; bash scripts/ensure-docker.sh starts one (only the docker backend needs it)`, false));
   if (engine.ok) checks.push(await networkListing());

@@ -10,6 +10,7 @@ import { SERVICES } from './process-names.js';
 import type { RunningLab } from './running-lab.js';
 import { waitServersAnswer } from './servers.js';
 import { clusterState, type LabState, type NodeFailure } from './state.js';
+import { shapeOverrideSteps } from './shape.js';
 
 /** The nftables table of `lab loss` in a node. */
 export const LOSS_TABLE = 'oneip_loss';
@@ -40,7 +41,7 @@ function clearFailure(state: LabState, node: string): void {
 export function nodeSteps(lab: RunningLab, node: string): PlanStep[] {
   const plan = planNode(lab.state.topology, clusterState(lab.state), node);
   if (!plan) throw new UsageError(`lab "${lab.name}" has no node "${node}"`);
-  return plan.steps;
+  return [...plan.steps, ...shapeOverrideSteps(lab.state, node)];
 }
 
 /** `lab kill NODE`: as a crashed machine, at once: its processes die (netns: by pid; Docker: the container is killed) and its links drop. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProcessRecord } from '../backends/backend.js';
 import type { ClusterState, Transition } from '../schemes/cluster-state.js';
-import type { Topology } from '../topology/types.js';
+import type { LinkShape, Topology } from '../topology/types.js';
 import { checkLabName, isLabName } from '../util/lab-name.js';
 import { LabError, UsageError } from '../util/errors.js';
 import { labDir, logDir, stateFile, stateRoot } from './paths.js';
@@ -61,6 +61,8 @@ export interface LabState {
   failures?: Record<string, NodeFailure>;
   /** nodes with injected packet loss: percent dropped on their LAN interface, each way */
   loss?: Record<string, number>;
+  /** nodes whose LAN interface egress `lab shape` set (an empty shape: off), kept over revive and link up */
+  shape?: Record<string, LinkShape>;
 }
 
 /** The cluster as it is now, the input of planLab beside the topology. */

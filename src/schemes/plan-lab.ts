@@ -7,6 +7,7 @@ import type { ClusterState } from './cluster-state.js';
 import { dispatcherProbeSteps } from './probe-routes.js';
 import { schemeOf } from './registry.js';
 import { gracefulServerSysctls } from './transition-steps.js';
+import { linkSteps } from '../links/link-plan.js';
 
 export function planLab(t: Topology, state: ClusterState): LabPlan {
   const scheme = schemeOf(t);
@@ -24,6 +25,7 @@ export function planLab(t: Topology, state: ClusterState): LabPlan {
     plan.steps.push(...scheme.serverSteps(t, s, state, fn));
     plans.set(s.name, plan);
   }
+  for (const n of t.nodes) plans.get(n.name)!.steps.push(...linkSteps(t, n));
   return { lab: t.name, nodes: t.nodes.map((n) => plans.get(n.name)!) };
 }
 

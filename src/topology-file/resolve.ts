@@ -10,6 +10,7 @@ import {
   type Cidr,
 } from '../net/ipv4.js';
 import { schemeOf } from '../schemes/registry.js';
+import { resolveLinks } from '../links/link-schema.js';
 import { DEFAULTS, type RawServerEntry, type RawTopology } from './schema.js';
 import type { LabInterface, LabNetwork, LabNode, NodeRole, ServerNode, Topology } from '../topology/types.js';
 
@@ -265,6 +266,7 @@ function build(
     watchd: { enabled: raw.watchd.enabled, intervalMs: raw.watchd.interval, misses: raw.watchd.misses },
     transition: raw.transition,
     transitionTimeoutMs: raw['transition-timeout'],
+    links: resolveLinks(raw.links),
     nodes: [client, router, ...dispatchers, ...servers],
     servers,
     dispatchers,

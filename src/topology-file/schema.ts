@@ -6,6 +6,7 @@ import { SCHEME_NAMES } from '../schemes/registry.js';
 import { BACKENDS } from '../topology/types.js';
 import { LAB_NAME, LAB_NAME_RULE } from '../util/lab-name.js';
 import { PLACEHOLDERS, placeholdersIn } from '../server/service-spec.js';
+import { linksSchema } from '../links/link-schema.js';
 
 export { MAX_SERVERS } from './limits.js';
 import { MAX_SERVERS } from './limits.js';
@@ -221,6 +222,7 @@ export const topologySchema = z.strictObject(
     watchd,
     transition: oneOf(TRANSITIONS).default(DEFAULTS.transition),
     'transition-timeout': transitionTimeout.prefault(DEFAULTS.transitionTimeout),
+    links: linksSchema,
   },
   { error: expected('a mapping of topology fields') },
 );

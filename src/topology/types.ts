@@ -50,6 +50,16 @@ export interface DispatchSpec {
   buckets: number;
 }
 
+/** Shaping of one interface's egress (links, lab shape): a rate (tbf), or a delay with optional jitter (netem). */
+export interface LinkShape {
+  /** tc's words, e.g. "10mbit" */
+  rate?: string;
+  /** bits per second of `rate` */
+  rateBits?: number;
+  delayMs?: number;
+  jitterMs?: number;
+}
+
 /** watchd (paper 6.3): the failure detector started with the lab. */
 export interface WatchdSpec {
   enabled: boolean;
@@ -87,6 +97,8 @@ export interface Topology {
   transition: 'graceful' | 'abrupt';
   /** graceful: a transition ends at the latest this long after it started; what is left then is reset */
   transitionTimeoutMs: number;
+  /** shaping of every interface on a network (Mininet's TCLink): `lan` the server LAN, `client` the client link */
+  links?: { lan?: LinkShape; client?: LinkShape };
   nodes: LabNode[];
   servers: ServerNode[];
   /** routing scheme: the dispatch rules on a dispatcher node, or in the router (no dispatcher node then) */

@@ -308,6 +308,18 @@ export class DockerBackend implements Backend {
     }
   }
 
+  /** A local engine's container: `nsenter` into the network namespace of its first process; a remote engine's: none here. */
+  async hostNetnsCommand(node: string): Promise<string[] | undefined> {
+    if (!engineIsLocal()) return undefined;
+    try {
+      const info = await this.docker.getContainer(this.container(checkNodeName(node))).inspect();
+      if (!info.State.Running || !info.State.Pid) throw new BackendError(`container ${this.container(node)} is not running`, node);
+      return ['nsenter', '-t', String(info.State.Pid), '-n'];
+    } catch (err) {
+      throw this.nodeError(node, err);
+    }
+  }
+
   private async image(step: (t: string) => void): Promise<string> {
     const image = this.options.image ?? defaultImageTag();
     if (await imageExists(this.docker, image)) return image;

@@ -180,6 +180,11 @@ export class NetnsBackend implements Backend {
     await this.setAllLinks(node, true);
   }
 
+  /** A node is a named namespace on this host: `ip netns exec` runs any host program in it. */
+  async hostNetnsCommand(node: string): Promise<string[]> {
+    return ['ip', 'netns', 'exec', await this.existingNamespace(node)];
+  }
+
   private async setAllLinks(node: string, up: boolean): Promise<void> {
     const ns = await this.existingNamespace(node);
     const r = await runOrThrow('ip', ['-n', ns, '-o', 'link', 'show'], {}, node);
