@@ -91,7 +91,9 @@ for (const c of (await backendCases()).filter((x) => !process.env.OLAB_ONLY || x
       await sleep(1000);
       await changeAlive(lab, [], ['s1']);
       await sleep(1000);
-      checkHeld(t, await grow.stop(), 'scale, drain and put-back');
+      const grown = await grow.stop();
+      checkHeld(t, grown, 'scale, drain and put-back');
+      if (brokenOf(grown).length > 0) for (const e of await readEvents(eventsFile(lab.name))) t.comment(`event ${e.ts} ${e.event} ${e.message ?? ''} ${e.node ?? ''}`);
 
       await killNode(lab, 's1');
       const killed = Date.now();
