@@ -5,6 +5,8 @@ import { tableFilterRuleset, tableMarkRuleset, tableSecondChanceRuleset } from '
 import { DispatchError, type DispatchFunction, type DispatchState } from './types.js';
 
 export const DEFAULT_BUCKETS = 256;
+/** Owner tables a table function keeps (a transition holds up to MAX_GENERATIONS states, a scenario a few more). */
+const OWNER_CACHE_SIZE = 16;
 /** The kernel draws a random seed when a rule names none, so rules must always state this one. */
 export const DEFAULT_SEED = 0;
 /** The seed every generated nft rule states (same as DEFAULT_SEED). */
@@ -174,16 +176,18 @@ export interface TableFunction extends DispatchFunction {
 /** A bucket-table dispatch function for a given table size and seed; remembers the last table built. */
 export function createTableFunction(buckets: number = DEFAULT_BUCKETS, seed: number = DEFAULT_SEED): TableFunction {
   checkBuckets(buckets);
-  let cacheKey = '';
-  let cached: number[] = [];
+  // the owner tables of the last few states: a transition compares several (the functions before and after a change)
+  const cache = new Map<string, number[]>();
   /** The owner table of a state, built once per state (every server's filter and every prediction read it). */
   const ownersOf = (state: DispatchState): number[] => {
     const key = `${state.servers}|${state.alive.join(',')}|${state.weights.join(',')}`;
-    if (key !== cacheKey) {
-      cached = bucketOwners(state, buckets);
-      cacheKey = key;
+    let owners = cache.get(key);
+    if (!owners) {
+      owners = bucketOwners(state, buckets);
+      if (cache.size >= OWNER_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      cache.set(key, owners);
     }
-    return cached;
+    return owners;
   };
   return {
     name: 'table',
@@ -211,7 +215,7 @@ export function createTableFunction(buckets: number = DEFAULT_BUCKETS, seed: num
     secondChanceRules: (ghost, generations, k, reachable) => ({
       kind: 'load',
       command: 'nft -f -',
-      text: tableSecondChanceRuleset(ghost, generations.map((g) => bucketOwners(g, buckets)), k, reachable, seed),
+      text: tableSecondChanceRuleset(ghost, generations.map(ownersOf), k, reachable, seed),
       comment: generations.length > 1 ? 'transition: mark untracked TCP with the owner of its bucket under the tables before the change' : 'transition: none in force (table empty)',
     }),
 

@@ -24,6 +24,8 @@ export function printScenario(r: ScenarioReport): void {
   console.log(phaseTable(r));
   for (const f of r.failovers) console.log(`failover: ${f.action} at +${f.at_s.toFixed(2)} s -> watchd took it out after ${f.ms} ms`);
   console.log(`requests broken by changes back: ${r.broken_by_change_back}`);
+  for (const c of r.changes) console.log(`change: ${c.what}; ${c.moved_clients} client addresses moved`);
+  if (r.connections) console.log(`connections: ${r.connections.opened} opened, ${r.connections.completed} completed, ${r.connections.broken} broken, ${r.connections.switched_server} answered by more than one server`);
   for (const a of r.assertions) console.log(`${a.pass ? 'PASS' : 'FAIL'}  ${a.name}: ${a.detail}`);
   const passed = r.assertions.filter((a) => a.pass).length;
   console.log(`${r.passed ? 'passed' : 'FAILED'}: ${passed} of ${r.assertions.length} assertions`);

@@ -60,6 +60,36 @@ function followsModel(e: Evidence): AssertionResult {
   };
 }
 
+/** Keep-alive: each connection answered only by the server the model gave (for a state in force) when it opened. */
+function connectionsFollowModel(e: Evidence): AssertionResult {
+  const conns = e.connections.filter((c) => c.servers.length > 0);
+  const off = conns.filter((c) => c.servers.length > 1 || !e.allowedAt(c.client, c.opened).has(c.servers[0]![0]));
+  const first = off.slice(0, 3).map((c) => `${c.client} opened ${rel(e, c.opened)}: answered by ${c.servers.map(([s, n]) => `${s}×${n}`).join(' then ')}, model ${[...e.allowedAt(c.client, c.opened)].join('|')}`);
+  return {
+    name: 'follows-model',
+    pass: off.length === 0 && conns.length > 0,
+    detail: `${conns.length - off.length} of ${conns.length} keep-alive connections answered only by the server the model gave when they opened (${e.spans.length} state(s))${off.length ? `; ${first.join('; ')}` : ''}`,
+  };
+}
+
+/**
+ * Every connection completes all its requests across the changes: none broke, except on a server the timeline
+ * failed (a crashed server's connections are lost, as in the paper), broken once that failure had begun.
+ */
+function noBrokenConnections(e: Evidence): AssertionResult {
+  const failed = e.windows.filter((w) => actionEffect(w.action.entry.action) === 'fails');
+  const excused = (c: Evidence['connections'][number]): boolean =>
+    failed.some((w) => c.broken !== undefined && c.broken >= w.start && c.servers.at(-1)?.[0] === w.action.entry.action.node);
+  const broken = e.connections.filter((c) => c.broken !== undefined);
+  const counted = broken.filter((c) => !excused(c));
+  const first = counted.slice(0, 3).map((c) => `${c.client} on ${c.servers.at(-1)?.[0] ?? '?'} broke at ${rel(e, c.broken!)}`);
+  return {
+    name: 'no-broken-connections',
+    pass: counted.length === 0 && e.connections.length > 0,
+    detail: `${e.connections.length} connections, ${broken.length} broken (${broken.length - counted.length} on a server the timeline failed)${counted.length ? `; ${first.join(', ')}` : ''}; moved clients per change: ${e.changes.map((c) => `${c.what} ${c.moved}`).join(', ') || 'none'}`,
+  };
+}
+
 function shares(e: Evidence, phaseName: string, tolerance: number): AssertionResult {
   const phase = e.phases.find((p) => p.name === phaseName)!;
   // the state in force at the phase's end: after watchd reacted to what began it
@@ -106,7 +136,9 @@ export function judge(e: Evidence, a: Assertion): AssertionResult {
     case 'errors-only-in-transitions':
       return errorsInTransitions(e);
     case 'follows-model':
-      return followsModel(e);
+      return e.scenario.mode === 'keepalive' ? connectionsFollowModel(e) : followsModel(e);
+    case 'no-broken-connections':
+      return noBrokenConnections(e);
     case 'shares':
       return shares(e, a.phase, a.tolerance);
     case 'failover':

@@ -18,6 +18,22 @@ export interface Request {
   error?: string;
 }
 
+/** One keep-alive connection on the wall clock. */
+export interface Connection {
+  client: string;
+  opened: number;
+  /** when it broke, or undefined */
+  broken?: number;
+  /** its answers as runs: [server, count] */
+  servers: [string, number][];
+}
+
+/** A change of the function the lab logged: what and how many client addresses it moved. */
+export interface LoggedChange {
+  what: string;
+  moved: number;
+}
+
 export interface Phase {
   name: string;
   start: number;
@@ -41,6 +57,12 @@ export interface Evidence {
   home(client: string): string;
   /** the servers the model allows for a request: one per dispatch state in force while it ran */
   allowed(r: Request): Set<string>;
+  /** the servers the model gives a client at an instant (one per state that may have been in force then) */
+  allowedAt(client: string, at: number): Set<string>;
+  /** keep-alive connections (bench connection records) */
+  connections: Connection[];
+  /** the changes of the function the lab logged during the run */
+  changes: LoggedChange[];
   /** the model's share of each server over the client population, for a state */
   populationShares(state: DispatchState): Record<string, number>;
 }
@@ -50,6 +72,17 @@ export function requestsOf(bench: BenchResult): Request[] {
   return (bench.records ?? []).map(([client, s, e, outcome]) =>
     outcome.startsWith('!') ? { client, start: t0 + s, end: t0 + e, error: outcome.slice(1) } : { client, start: t0 + s, end: t0 + e, server: outcome },
   );
+}
+
+/** The bench's connection records on the wall clock. */
+export function connectionsOf(bench: BenchResult): Connection[] {
+  const t0 = bench.start_epoch_ms;
+  return (bench.connection_records ?? []).map((c) => ({
+    client: c.client,
+    opened: t0 + c.opened_ms,
+    ...(c.broken && c.broken_ms !== null ? { broken: t0 + c.broken_ms } : {}),
+    servers: c.servers,
+  }));
 }
 
 function phasesOf(s: Scenario, windows: Window[], from: number, to: number): Phase[] {
@@ -104,6 +137,9 @@ export function gatherEvidence(scenario: Scenario, bench: BenchResult, runs: Act
     initial,
     home: (client) => homes.get(client) ?? (homes.set(client, name(client, initial)), homes.get(client)!),
     allowed: (r) => new Set(spans.filter((sp) => r.start <= sp.to && r.end >= sp.from).map((sp) => name(r.client, sp.state))),
+    allowedAt: (client, at) => new Set(spans.filter((sp) => at <= sp.to && at >= sp.from).map((sp) => name(client, sp.state))),
+    connections: connectionsOf(bench),
+    changes: events.filter((ev) => ev.event === 'dispatch-changed' && ev.t >= from).map((ev) => ({ what: ev.message ?? '', moved: ev.moved_clients ?? 0 })),
     populationShares: (state) => shares(t, fn, state),
   };
 }

@@ -7,7 +7,7 @@ import { actionEffect, parseTimelineAction } from '../lab/actions.js';
 import type { RawScenario } from './schema.js';
 import type { Assertion, Scenario, TimelineEntry } from './types.js';
 
-export const ASSERTION_FORMS = 'accounted, errors-only-in-transitions, follows-model, no-errors: {clients-of: [...]}, shares: {phase: P, tolerance: 0.05}, failover: {node: N, max: 1s}';
+export const ASSERTION_FORMS = 'accounted, errors-only-in-transitions, follows-model, no-broken-connections, no-errors: {clients-of: [...]}, shares: {phase: P, tolerance: 0.05}, failover: {node: N, max: 1s}';
 
 /** What resolving adds to a scenario as written. */
 export type Resolved = Pick<Scenario, 'load' | 'durationMs' | 'mode' | 'firstPhase' | 'timeline' | 'assertions'>;
@@ -84,8 +84,9 @@ function assertion(item: string | Record<string, unknown>, i: number, ctx: { t: 
   const path: FieldPath = ['assert', i];
   if (typeof item === 'string') {
     if (item === 'accounted' || item === 'errors-only-in-transitions') return { kind: item };
-    if (item === 'follows-model') {
-      if (ctx.mode !== 'close') return p.add(path, 'follows-model needs load.mode: close (a keep-alive connection stays on the server it reached first)');
+    if (item === 'follows-model') return { kind: item };
+    if (item === 'no-broken-connections') {
+      if (ctx.mode !== 'keepalive') return p.add(path, 'no-broken-connections needs load.mode: keepalive (in close mode a connection carries one request)');
       return { kind: item };
     }
     if (['no-errors', 'shares', 'failover'].includes(item)) return p.add(path, `${item} needs settings: ${ASSERTION_FORMS.split(', ').find((f) => f.startsWith(item))}`);

@@ -54,10 +54,14 @@ export interface ScenarioReport extends Pick<BenchResult, 'lab' | 'backend' | 's
   start_epoch_ms: number;
   /** each action as it ran and each watchd reaction, ms from the load's start: the markers of `lab run --html` */
   marks: { t_ms: number; kind: 'action' | 'watchd'; label: string }[];
+  /** keep-alive load: connections opened, completed, broken, answered by more than one server */
+  connections?: BenchResult['connections'];
+  /** each change of the function the lab logged: what it was, and the client addresses it moved */
+  changes: { what: string; moved_clients: number }[];
 }
 
 /** watchd's events that are reactions or findings, for the report's markers. */
-const MARKED_EVENTS = new Set(['detected', 'reconfigured', 'recovered', 'dispatcher-failover']);
+const MARKED_EVENTS = new Set(['detected', 'reconfigured', 'recovered', 'dispatcher-failover', 'dispatch-changed', 'transition-ended']);
 
 function marks(e: Evidence): ScenarioReport['marks'] {
   const t0 = e.bench.start_epoch_ms;
@@ -120,6 +124,8 @@ function report(e: Evidence, lab: RunningLab): ScenarioReport {
     timeline: e.bench.timeline,
     start_epoch_ms: e.bench.start_epoch_ms,
     marks: marks(e),
+    ...(e.bench.connections ? { connections: e.bench.connections } : {}),
+    changes: e.changes.map((c) => ({ what: c.what, moved_clients: c.moved })),
   };
 }
 

@@ -19,6 +19,7 @@ export type Assertion =
   | { kind: 'accounted' }
   | { kind: 'errors-only-in-transitions' }
   | { kind: 'follows-model' }
+  | { kind: 'no-broken-connections' }
   | { kind: 'no-errors'; clientsOf: string[] }
   | { kind: 'shares'; phase: string; tolerance: number }
   | { kind: 'failover'; node: string; maxMs?: number };

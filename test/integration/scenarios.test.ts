@@ -32,7 +32,33 @@ for (const { backend, skip } of await backendCases()) {
   }
 }
 
+/** Graceful change (issue 11): keep-alive connections across growth, a drain and a put-back by watchd. */
+const GRACEFUL = ['grow', 'drain', 'revive-graceful'];
+
+for (const { backend, skip } of await backendCases()) {
+  for (const name of GRACEFUL) {
+    t.test(`${backend}: scenarios/${name}.yaml passes: no keep-alive connection broken by a change`, { skip }, async (t) => {
+      const r = lab(['run', `scenarios/${name}.yaml`, '--backend', backend, '--json']);
+      t.equal(r.code, 0, `exit 0 (stderr: ${r.stderr.slice(-400)})`);
+      const rep = report(r.stdout);
+      for (const a of rep.assertions) t.ok(a.pass, `${a.name}: ${a.detail}`);
+      t.ok((rep.connections?.opened ?? 0) >= 200, `keep-alive connections: ${JSON.stringify(rep.connections)}`);
+      t.ok(rep.changes.length >= 2, `the lab logged the changes: ${rep.changes.map((c) => `${c.what} (${c.moved_clients} moved)`).join('; ')}`);
+      t.same(leftovers(rep.lab), [], 'the lab is gone afterwards');
+    });
+  }
+}
+
 const [netns] = await backendCases();
+
+t.test('netns: scenarios/grow-abrupt.yaml: the paper\'s abrupt change breaks connections, printed as a figure', { skip: netns!.skip }, async (t) => {
+  const r = lab(['run', 'scenarios/grow-abrupt.yaml', '--backend', 'netns', '--json']);
+  t.equal(r.code, 0, `exit 0 (stderr: ${r.stderr.slice(-400)})`);
+  const rep = report(r.stdout);
+  t.comment(`abrupt growth 4 -> 5 -> 6: ${rep.connections?.broken} of ${rep.connections?.opened} connections broken (graceful: 0, scenarios/grow.yaml)`);
+  t.ok((rep.connections?.broken ?? 0) > 0, `abrupt changes break connections: ${JSON.stringify(rep.connections)}`);
+  t.same(leftovers(rep.lab), [], 'the lab is gone afterwards');
+});
 
 t.test('a false claim fails: s1 killed with a 300 ms request timeout, its clients are not error-free (exit 1)', { skip: netns!.skip }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'olab-scn-'));

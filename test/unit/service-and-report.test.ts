@@ -49,7 +49,7 @@ t.test('the DNS client: a query, and a TXT answer read back (with name compressi
 t.test('the scenario page: one marker per action and watchd reaction, inside the timeline', async (t) => {
   const timeline = Array.from({ length: 60 }, (_, i) => ({ t_ms: i * 100, ok: 60, errors: i === 31 ? 2 : 0, servers: { s0: 20, s2: 20, s3: 20 } }));
   const r = {
-    file: 'scenarios/x.yaml', description: 'd', lab: 'x', backend: 'netns', scheme: 'routing', function: 'modulo',
+    file: 'scenarios/x.yaml', description: 'd', changes: [], lab: 'x', backend: 'netns', scheme: 'routing', function: 'modulo',
     requests: { sent: 3602, ok: 3600, errors: 2 }, errors_by_kind: { timeout: 2 }, throughput_rps: 600,
     phases: [{ name: 'all up', from_s: 0, to_s: 3, sent: 1800, errors: 0, servers: { s0: 600, s2: 600, s3: 600 } }],
     failovers: [], broken_by_change_back: 0, passed: false,
