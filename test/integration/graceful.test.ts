@@ -95,12 +95,12 @@ for (const c of (await backendCases()).filter((x) => !process.env.OLAB_ONLY || x
       checkHeld(t, grown, 'scale, drain and put-back');
       if (brokenOf(grown).length > 0) for (const e of await readEvents(eventsFile(lab.name))) t.comment(`event ${e.ts} ${e.event} ${e.message ?? ''} ${e.node ?? ''}`);
 
-      await killNode(lab, 's1');
       const killed = Date.now();
+      await killNode(lab, 's1');
       await watchdEvent(lab, killed, (e) => e.event === 'reconfigured' && (e.down ?? []).includes('s1'), 'take s1 out');
       const stand = await holdConnections(lab, clients);
-      await reviveNode(lab, 's1');
       const revived = Date.now();
+      await reviveNode(lab, 's1');
       await watchdEvent(lab, revived, (e) => e.event === 'reconfigured' && (e.up ?? []).includes('s1'), 'put s1 back');
       await checkModel(t, lab, "after watchd's put-back");
       checkHeld(t, await stand.stop(), "connections on s1's stand-ins, across watchd's put-back");

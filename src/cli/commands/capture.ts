@@ -1,8 +1,5 @@
 // `lab capture NODE [--iface IF] [-w FILE.pcap] [--filter EXPR] [--count N | --duration D] [-e]`: tcpdump in a node, a line per packet.
 import type { Command } from 'commander';
-import { startCapture } from '../../capture/capture.js';
-import { deadlineMs, parseCaptureFlags } from '../../capture/tcpdump-args.js';
-import { RunningLab } from '../../lab/running-lab.js';
 
 interface Flags {
   name?: string;
@@ -27,6 +24,11 @@ export function registerCapture(program: Command): void {
     .option('-e, --link', 'show link-layer headers (MAC addresses)')
     .argument('<node>', 'node name (client, router, dispatcher, s0, ...)')
     .action(async (node: string, flags: Flags) => {
+      const [{ startCapture }, { deadlineMs, parseCaptureFlags }, { RunningLab }] = await Promise.all([
+        import('../../capture/capture.js'),
+        import('../../capture/tcpdump-args.js'),
+        import('../../lab/running-lab.js'),
+      ]);
       const o = parseCaptureFlags(flags);
       const lab = await RunningLab.open(flags.name);
       const say = (text: string) => process.stderr.write(`${text}\n`);

@@ -1,11 +1,7 @@
 // `lab graph [-t FILE | --name L] [-o FILE.svg]`: the topology drawn as one self-contained SVG, with a running lab's down nodes.
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { graphModel, statusOfLab } from '../../graph/graph-model.js';
-import { renderTopologySvg } from '../../graph/topology-svg.js';
-import { findLab } from '../../lab/state.js';
 import { UsageError } from '../../util/errors.js';
-import { topologyFrom } from '../topology-arg.js';
 
 export function registerGraph(program: Command): void {
   program
@@ -17,6 +13,12 @@ export function registerGraph(program: Command): void {
     .action(async (opts: { topology?: string; name?: string; output?: string }) => {
       if (opts.topology && opts.name) throw new UsageError('graph: give -t FILE or --name LAB, not both');
       if (opts.output !== undefined && !opts.output.endsWith('.svg')) throw new UsageError(`graph: -o FILE must end in .svg, got "${opts.output}"`);
+      const [{ graphModel, statusOfLab }, { renderTopologySvg }, { findLab }, { topologyFrom }] = await Promise.all([
+        import('../../graph/graph-model.js'),
+        import('../../graph/topology-svg.js'),
+        import('../../lab/state.js'),
+        import('../topology-arg.js'),
+      ]);
       let svg: string;
       if (opts.topology) {
         svg = renderTopologySvg(graphModel(topologyFrom(opts.topology)));

@@ -1,7 +1,5 @@
 // `lab shape NODE RATE|off [--delay D] [--jitter J]`: shapes a node's LAN interface egress on a running lab (tbf; netem for delay).
 import type { Command } from 'commander';
-import { RunningLab } from '../../lab/running-lab.js';
-import { parseShape, setNodeShape } from '../../lab/shape.js';
 
 export function registerShape(program: Command): void {
   program
@@ -13,6 +11,7 @@ export function registerShape(program: Command): void {
     .argument('<node>', 'node name (s0, router, client, ...)')
     .argument('<rate>', 'a rate such as 10mbit, 512kbit, 1gbit, or off')
     .action(async (node: string, rate: string, opts: { name?: string; delay?: string; jitter?: string }) => {
+      const [{ RunningLab }, { parseShape, setNodeShape }] = await Promise.all([import('../../lab/running-lab.js'), import('../../lab/shape.js')]);
       const shape = parseShape(rate, opts);
       const lab = await RunningLab.open(opts.name);
       lab.node(node);
