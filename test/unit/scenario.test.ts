@@ -73,7 +73,7 @@ const BAD: [string, (y: string) => string, number, number, string, RegExp][] = [
   ['failover of a node never failed', (y) => y.replace('{node: s1, max: 1s}', '{node: s2}'), 15, 22, 'assert.3.failover.node', /must name a node the timeline fails \(s1\)/],
   ['unknown key', (y) => y.replace('load:', 'laod: {}\nload:'), 2, 1, 'laod', /unknown key "laod"/],
   ['no rate nor concurrency', (y) => y.replace('  rate: 100\n', ''), 3, 3, 'load', /needs rate .* or concurrency/],
-  ['follows-model in keepalive', (y) => y.replace('  rate: 100\n', '  rate: 100\n  mode: keepalive\n').replace('  - accounted\n', '  - follows-model\n'), 13, 5, 'assert.0', /follows-model needs load.mode: close/],
+  ['no-broken-connections in close mode', (y) => y.replace('  - accounted\n', '  - no-broken-connections\n'), 12, 5, 'assert.0', /no-broken-connections needs load.mode: keepalive/],
   ['a missing topology file', (y) => y.replace('../topologies/routing.yaml', 'nowhere.yaml'), 1, 11, 'topology', /topology file .*nowhere.yaml has 1 problem/],
   ['YAML syntax', (y) => y.replace('  - at: 5s', '  - at: [5s'), 10, 5, 'yaml', /YAML syntax error/],
   ['a duplicate phase', (y) => y.replace('do: revive s1', 'do: revive s1\n    phase: down'), 11, 12, 'timeline.1.phase', /named twice/],
