@@ -113,29 +113,23 @@ export function durationMs(v: string | number): number | undefined {
   return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
 }
 
-const interval = z
-  .union([z.number(), z.string()], { error: expected(intervalRule) })
-  .transform((v, ctx) => {
+/** A duration field: "100ms", "2s" or milliseconds, a whole number of ms from minMs to maxMs, described by `rule` in messages. */
+function durationField(rule: string, minMs: number, maxMs: number) {
+  return z.union([z.number(), z.string()], { error: expected(rule) }).transform((v, ctx) => {
     const ms = durationMs(v);
-    if (ms === undefined || !Number.isInteger(ms) || ms < WATCHD_LIMITS.minIntervalMs || ms > WATCHD_LIMITS.maxIntervalMs) {
-      ctx.addIssue({ code: 'custom', message: `must be ${intervalRule}, got ${show(v)}` });
+    if (ms === undefined || !Number.isInteger(ms) || ms < minMs || ms > maxMs) {
+      ctx.addIssue({ code: 'custom', message: `must be ${rule}, got ${show(v)}` });
       return z.NEVER;
     }
     return ms;
   });
+}
+
+const interval = durationField(intervalRule, WATCHD_LIMITS.minIntervalMs, WATCHD_LIMITS.maxIntervalMs);
 
 const timeoutRule = `a duration from ${TRANSITION_TIMEOUT_LIMITS.minMs / 1000}s to ${TRANSITION_TIMEOUT_LIMITS.maxMs / 1000}s such as 60s (a plain number is milliseconds)`;
 
-const transitionTimeout = z
-  .union([z.number(), z.string()], { error: expected(timeoutRule) })
-  .transform((v, ctx) => {
-    const ms = durationMs(v);
-    if (ms === undefined || !Number.isInteger(ms) || ms < TRANSITION_TIMEOUT_LIMITS.minMs || ms > TRANSITION_TIMEOUT_LIMITS.maxMs) {
-      ctx.addIssue({ code: 'custom', message: `must be ${timeoutRule}, got ${show(v)}` });
-      return z.NEVER;
-    }
-    return ms;
-  });
+const transitionTimeout = durationField(timeoutRule, TRANSITION_TIMEOUT_LIMITS.minMs, TRANSITION_TIMEOUT_LIMITS.maxMs);
 
 const missesMessage = expected(`an integer from 1 to ${WATCHD_LIMITS.maxMisses}`);
 
