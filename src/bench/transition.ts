@@ -46,7 +46,8 @@ async function secondChancePackets(lab: RunningLab): Promise<number> {
 
 /** One lab: hold connections across one change, count the broken ones (and the second-chance packets). */
 async function measure(scheme: string, transition: string, change: Change): Promise<{ broken: number; requests: number; passed: number | string }> {
-  const t = parseTopology(`name: ${LAB}\nscheme: ${scheme}\ntransition: ${transition}\ndispatch: {function: ${values.function}}\n`, '<bench:transition>');
+  // no watchd: the changes are made by hand, and no transition ends before the connections are counted
+  const t = parseTopology(`name: ${LAB}\nscheme: ${scheme}\ntransition: ${transition}\ndispatch: {function: ${values.function}}\nwatchd: {enabled: false}\n`, '<bench:transition>');
   await downLab(LAB).catch(() => {});
   const lab = await upLab(t, '<bench:transition>', { name: LAB, backend: values.backend as 'netns' | 'docker' });
   try {
