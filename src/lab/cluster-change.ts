@@ -36,19 +36,21 @@ export async function changeCluster<T>(lab: RunningLab, decide: ClusterDecision<
     const after = decision.topology ?? before;
     const next = decision.endTransition ? { ...decision.next, transition: undefined } : withTransition(after, now, decision.next, before);
     const changes = planChanges(before, now, next, after).filter((c) => !lab.isKilled(c.node) && after.nodes.some((n) => n.name === c.node));
+    const t0 = Date.now();
     await applyInWaves(lab, after, changes);
     state.topology = after;
     setClusterState(state, next);
-    await recordChange(state, before, now, next);
+    await recordChange(state, before, now, next, t0);
     return decision.result;
   });
 }
 
 /**
- * The lab's event log gets a line for every change of the dispatch state (whoever made it): the state after
- * it, how many client addresses it moved, and whether a graceful transition started with it.
+ * The lab's event log gets a line for every change of the dispatch state (whoever made it), stamped when its
+ * rules were in place: the state after it, how long applying took, how many client addresses it moved, and
+ * whether a graceful transition started with it.
  */
-async function recordChange(state: LabState, before: Topology, now: ClusterState, next: ClusterState): Promise<void> {
+async function recordChange(state: LabState, before: Topology, now: ClusterState, next: ClusterState, appliedFrom: number): Promise<void> {
   const t = state.topology;
   const from = dispatchStateOf(before, now);
   const to = dispatchStateOf(t, next);
@@ -56,8 +58,10 @@ async function recordChange(state: LabState, before: Topology, now: ClusterState
   const name = (k: number) => t.servers[k]?.name ?? `s${k}`;
   const graceful = next.transition !== undefined && next.transition.started !== now.transition?.started;
   const message = `n ${from.servers} -> ${to.servers}, alive ${from.alive.map(name).join(' ')} -> ${to.alive.map(name).join(' ')}${graceful ? ': transition started' : ' (abrupt)'}`;
-  const fields = { message, alive: to.alive.map(name), servers: to.servers, moved_clients: movedClients(t, from, to), graceful };
-  await appendEvent(eventsFile(state.name), makeEvent('dispatch-changed', fields, next.transition?.started ?? Date.now()));
+  // stamped when the rules were in place, with how long applying them took (the old state held until then)
+  const at = Date.now();
+  const fields = { message, alive: to.alive.map(name), servers: to.servers, moved_clients: movedClients(t, from, to), graceful, apply_ms: at - appliedFrom };
+  await appendEvent(eventsFile(state.name), makeEvent('dispatch-changed', fields, at));
 }
 
 /** Applies plan changes: every server first, then the other nodes. */
