@@ -40,7 +40,7 @@ export const DEFAULTS = {
   watchdEnabled: true,
   watchdInterval: '100ms',
   watchdMisses: 3,
-  transition: 'graceful',
+  transition: 'abrupt',
   transitionTimeout: '60s',
 } as const;
 
