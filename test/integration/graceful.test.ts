@@ -58,9 +58,15 @@ async function checkModel(t: Test, lab: RunningLab, what: string): Promise<void>
   t.equal(off.length, 0, `${what}: 256 new connections on the model's server${off.length ? ` (${off.slice(0, 3).map((a) => `${a} ${got.get(a)} vs ${predicted(lab, a)}`).join(', ')})` : ''}`);
 }
 
-/** Waits until the transition in force has ended (its moved connections finished). */
-async function transitionEnds(lab: RunningLab, what: string): Promise<void> {
-  await waitFor(`the transition after ${what} to end`, async () => ((await settleTransition(lab)).status === 'in-force' ? undefined : true), 30000, 200);
+/** Waits until the transition in force has ended (its moved connections finished, or transition-timeout passed); says how it ended. */
+async function transitionEnds(t: Test, lab: RunningLab, what: string): Promise<void> {
+  const deadline = lab.state.topology.transitionTimeoutMs + 15000;
+  const outcome = await waitFor(`the transition after ${what} to end`, async () => {
+    const o = await settleTransition(lab);
+    return o.status === 'in-force' ? undefined : o;
+  }, deadline, 200);
+  const ended = (await readEvents(eventsFile(lab.name))).filter((e) => e.event === 'transition-ended').at(-1);
+  t.comment(`the transition after ${what} ended: ${ended?.message ?? outcome.status}`);
 }
 
 /** Once transitions are over, no node holds a second-chance or transition rule. */
@@ -110,8 +116,8 @@ for (const c of (await backendCases()).filter((x) => (process.env.OLAB_GRACEFUL_
       await checkModel(t, lab, "after watchd's put-back");
       checkHeld(t, await stand.stop(), "connections on s1's stand-ins, across watchd's put-back");
 
-      await transitionEnds(lab, "watchd's put-back");
-      t.equal(lab.state.transition, undefined, 'the transition ended: nothing of a moved client left on its old owner');
+      await transitionEnds(t, lab, "watchd's put-back");
+      t.equal(lab.state.transition, undefined, 'the transition ended (how: above)');
       await noTransitionRules(t, lab);
     });
   }
