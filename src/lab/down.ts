@@ -1,6 +1,7 @@
 // `lab down` and `lab clean`: remove a lab (or every lab and leftover) completely; idempotent.
 import { cleanDockerLabs, listDockerLabs } from '../backends/docker/clean.js';
 import { dockerAvailable } from '../backends/docker/engine.js';
+import { hostRuleLabs, removeHostRules } from '../backends/docker/host-rules.js';
 import { cleanNetnsLabs, listNetnsLabs } from '../backends/netns/clean.js';
 import { stopWatchd } from './watchd-process.js';
 import { openBackend } from './backend-choice.js';
@@ -14,9 +15,11 @@ export async function downLab(name: string): Promise<boolean> {
   const state = await readState(name);
   const leftovers = (await listNetnsLabs()).includes(name);
   const dockerLeftovers = (await dockerLabs()).includes(name);
+  // host rules commented with the lab go with it, whatever else is left (an engine that no longer answers has none)
+  const hostRules = await removeHostRules(name);
   if (!state && !leftovers && !dockerLeftovers) {
     await removeLabDir(name);
-    return false;
+    return hostRules > 0;
   }
   if (state) {
     // watchd first, so it does not react to servers going away
@@ -31,9 +34,9 @@ export async function downLab(name: string): Promise<boolean> {
   return true;
 }
 
-/** Removes every lab and every leftover of a crashed one, found by state folder and by name prefix. */
+/** Removes every lab and every leftover of a crashed one, found by state folder, by name prefix and by host-rule comment. */
 export async function cleanAll(): Promise<string[]> {
-  const names = new Set([...(await listLabNames()), ...(await listNetnsLabs()), ...(await dockerLabs())]);
+  const names = new Set([...(await listLabNames()), ...(await listNetnsLabs()), ...(await dockerLabs()), ...(await hostRuleLabs())]);
   // one lab that cannot be removed (say, a Docker network the engine will not let go) does not stop the others
   const failed: string[] = [];
   for (const name of names) await downLab(name).catch((err: Error) => failed.push(`${name}: ${err.message}`));

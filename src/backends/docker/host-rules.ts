@@ -8,6 +8,7 @@
 // bridges and removes them with the lab; or, when it cannot (not root, no iptables), refuses before creating anything.
 import { BackendError } from '../backend.js';
 import { run } from '../common/run.js';
+import { isLabName } from '../../util/lab-name.js';
 import { bridgedTrafficFiltered, COMMENT_PREFIX } from './host-notrack.js';
 
 /** Where the lab puts host rules: the raw table's PREROUTING (NOTRACK) and the filter table's FORWARD (accepts). */
@@ -99,4 +100,16 @@ async function removeCommented(table: string, chain: string, lab?: string): Prom
     if (r.exitCode === 0) removed++;
   }
   return removed;
+}
+
+/** Labs that own host rules (by their comment): `clean` removes those of labs that left nothing else, say with no engine answering. */
+export async function hostRuleLabs(): Promise<string[]> {
+  if (process.getuid?.() !== 0) return [];
+  const labs = new Set<string>();
+  for (const [table, chain] of PLACES) {
+    const list = await run('iptables', ['-w', '-t', table, '-S', chain]);
+    if (list.exitCode !== 0) continue;
+    for (const m of list.stdout.matchAll(/--comment "?([^"\s]+)"?/g)) if (m[1]!.startsWith(COMMENT_PREFIX) && isLabName(m[1]!.slice(COMMENT_PREFIX.length))) labs.add(m[1]!.slice(COMMENT_PREFIX.length));
+  }
+  return [...labs].sort();
 }
