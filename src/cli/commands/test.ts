@@ -3,6 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { projectRoot } from '../../util/paths.js';
+import { formatTapFailures, tapFailures } from '../tap-failures.js';
 
 /** Counts from tap's closing "# { total: 7, pass: 4, fail: 3, skip: 1 }" line. */
 export function tapTotals(output: string): { pass: number; fail: number; skip: number } | undefined {
@@ -42,6 +43,8 @@ export function registerTest(program: Command): void {
       if (code !== 0 && totals.fail === 0) totals.fail = 1;
       if (files.length === 0) typed ? totals.pass++ : totals.fail++;
       if (!typed) code = code || 1;
+      const failed = formatTapFailures(tapFailures(output));
+      if (failed) console.log(failed);
       console.log(`${totals.pass} passed, ${totals.fail} failed${totals.skip ? `, ${totals.skip} skipped` : ''}`);
       process.exitCode = code;
     });
