@@ -2,7 +2,10 @@
 import type { NodeSpec } from '../backends/backend.js';
 import { shq } from '../backends/common/shell-quote.js';
 import { nodeSetupScript } from '../backends/docker/node-setup.js';
-import { renderSteps, type NodePlan } from '../plan/types.js';
+import { NODE_DIR, renderSteps, type NodePlan } from '../plan/types.js';
+
+/** Where a compose node keeps its plan processes' files (NODE_DIR of process steps). */
+export const COMPOSE_NODE_DIR = '/run/oneip-lab-node';
 import { sysctlCheckLines } from './sysctls.js';
 
 /** Written when the node is configured; the healthcheck looks for it. Removed first, so a restart starts over. */
@@ -57,7 +60,7 @@ export function nodeStartScript(input: NodeScriptInput): string {
   ];
   const checks = sysctlCheckLines(plan.sysctls);
   if (checks.length > 0) parts.push('# the kernel parameters of the plan, set by Docker from this service\'s sysctls', ...checks);
-  if (plan.steps.length > 0) parts.push(`# the node's plan: ${input.planCommand}`, renderSteps(plan.steps).trimEnd());
+  if (plan.steps.length > 0) parts.push(`# the node's plan: ${input.planCommand}`, renderSteps(plan.steps).split(NODE_DIR).join(COMPOSE_NODE_DIR).trimEnd());
   parts.push(`touch ${READY_FILE}`, `echo ${shq(`oneip-lab: ${node.name} (${node.role}) configured`)}`);
   if (input.server) {
     parts.push(`exec node -e '${RESPONDER_JS}' ${shq(node.name)} ${COMPOSE_SERVER_PORT}`);

@@ -1,7 +1,7 @@
 // A lab that exists: its state plus an open backend, with the operations commands share.
 import { assertOk, type Backend, type ExecResult } from '../backends/backend.js';
 import { debugPlan } from '../backends/common/debug.js';
-import { renderSteps, type PlanStep } from '../plan/types.js';
+import { renderSteps, type PlanStep, type ProcessStep } from '../plan/types.js';
 import { builtScript } from '../util/paths.js';
 import { openBackend } from './backend-choice.js';
 import { LabError } from '../util/errors.js';
@@ -52,13 +52,21 @@ export class RunningLab {
     return this.backend.exec(node, argv, input === undefined ? {} : { input });
   }
 
-  /** Runs plan steps in a node as one `sh -e` script; throws with the node's stderr on failure. */
+  /**
+   * Runs plan steps in a node: each run of shell steps as one `sh -e` script (throws with the node's stderr on
+   * failure); each process step writes its files and (re)starts its program (the caller writes the state).
+   */
   async applySteps(node: string, steps: PlanStep[]): Promise<void> {
-    if (steps.length === 0) return;
-    const t0 = performance.now();
-    const result = await this.backend.exec(node, ['sh', '-e'], { input: renderSteps(steps) });
-    debugPlan(node, steps, result.exitCode, performance.now() - t0);
-    assertOk(node, 'applying its plan', result);
+    for (const group of shellAndProcessGroups(steps)) {
+      if (!Array.isArray(group)) {
+        await (await import('./plan-processes.js')).startPlanProcess(this, node, group);
+        continue;
+      }
+      const t0 = performance.now();
+      const result = await this.backend.exec(node, ['sh', '-e'], { input: renderSteps(group) });
+      debugPlan(node, group, result.exitCode, performance.now() - t0);
+      assertOk(node, 'applying its plan', result);
+    }
   }
 
   /** GETs URLs from inside a node with the project's probe; one result per (url, source address). */
@@ -68,4 +76,16 @@ export class RunningLab {
     const result = assertOk(node, 'probe', await this.backend.exec(node, [...argv, ...urls]));
     return result.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as ProbeResult);
   }
+}
+
+/** Consecutive shell steps together, each process step on its own, in plan order. */
+function shellAndProcessGroups(steps: PlanStep[]): (PlanStep[] | ProcessStep)[] {
+  const groups: (PlanStep[] | ProcessStep)[] = [];
+  for (const step of steps) {
+    const last = groups.at(-1);
+    if (step.kind === 'process') groups.push(step);
+    else if (Array.isArray(last)) last.push(step);
+    else groups.push([step]);
+  }
+  return groups;
 }
