@@ -56,7 +56,7 @@ export const tcpRouter: Scheme = {
   dispatchers: { default: 1, allowed: [1], rule: 'the tcp-router scheme takes exactly 1 dispatcher', router: false },
   usesGhost1: false,
   ghostOnServers: false,
-  noGraceful: "its servers do not own the ghost and its dispatcher holds no state, so nothing can pass a packet on to the server that held its connection before a change (a change resets the moved clients' open connections, as abrupt does)",
+  noGraceful: "its servers do not own the ghost and its dispatcher holds no state, so nothing can pass a packet on to the server that held its connection before a change; a change resets the moved clients' open connections, as abrupt does",
   dispatchNodes: (t) => t.dispatchers,
   routerSteps: (t, state) => rewriteRouterSteps(t, state),
   dispatcherPlan(t, node, state, fn) {
