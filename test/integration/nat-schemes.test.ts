@@ -1,9 +1,11 @@
 // The paper's section 2 peers on real kernels: NAT (conntrack DNAT, private servers) and IBM's TCP router (stateless rewrite), on netns and Docker.
 import { setTimeout as sleep } from 'node:timers/promises';
 import t, { type Test } from 'tap';
+import { killNode, reviveNode } from '../../src/lab/failures.js';
 import { holdConnections, type HeldConnection } from '../../src/lab/held-connections.js';
 import type { RunningLab } from '../../src/lab/running-lab.js';
 import { cidrContains, ipToInt, parseCidr } from '../../src/net/ipv4.js';
+import { waitFor } from '../../src/util/poll.js';
 import { backendCases, changeAlive, clientAddresses, ghostMap, perServerCounts, predicted, startLab, udpBurst } from '../helpers/lab-fixture.js';
 
 const POPULATION = '198.18.128.0/17';
@@ -47,6 +49,12 @@ async function acrossChange(lab: RunningLab, clients: string[], server: string):
   const held = await holding.stop();
   await changeAlive(lab, [], [server]);
   return { held, after, wrong };
+}
+
+/** Waits until watchd has taken `server` out of the function (`out`) or put it back. */
+async function watchdHas(lab: RunningLab, server: string, out: boolean): Promise<void> {
+  const k = lab.state.topology.servers.find((s) => s.name === server)!.index;
+  await waitFor(`watchd to put ${server} ${out ? 'out of' : 'back into'} the function of lab ${lab.name}`, async () => ((await lab.refresh()).alive.includes(k) === !out ? true : undefined), 20000, 100);
 }
 
 /** scheme, function, ftp-helper (nat only), lab name stem */
@@ -114,6 +122,16 @@ for (const { backend, skip } of await backendCases()) for (const [scheme, fn, ft
     t.same(froms.filter((f) => during.get(f) !== before.get(f)), froms.filter((f) => before.get(f) === 's2'), "exactly s2's former clients moved");
     await changeAlive(lab, [], ['s2']);
     t.same([...(await ghostMap(lab, froms))], [...before], 's2 back: the original mapping');
+
+    // watchd's failover: s3 killed is taken out through the same path, and its clients land where the model says
+    await killNode(lab, 's3');
+    await watchdHas(lab, 's3', true);
+    const failed = await ghostMap(lab, froms);
+    t.same(mismatches(lab, failed), [], 'watchd took the killed s3 out: every client is served by the predicted server');
+    t.same(froms.filter((f) => failed.get(f) !== before.get(f)), froms.filter((f) => before.get(f) === 's3'), "exactly s3's former clients moved");
+    await reviveNode(lab, 's3');
+    await watchdHas(lab, 's3', false);
+    t.same([...(await ghostMap(lab, froms))], [...before], 's3 revived and put back by watchd: the original mapping');
 
     // open connections across a change: nat keeps them on their DNAT target, tcp-router resets them
     const mine = froms.filter((f) => before.get(f) === 's1').slice(0, 8);
