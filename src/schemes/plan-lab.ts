@@ -20,7 +20,7 @@ export function planLab(t: Topology, state: ClusterState): LabPlan {
   plans.set(t.router.name, router);
   for (const d of t.dispatchers) plans.set(d.name, scheme.dispatcherPlan(t, d, state, fn));
   for (const s of t.servers) {
-    const plan = serverBasePlan(t, s);
+    const plan = scheme.serverBasePlan?.(t, s) ?? serverBasePlan(t, s);
     Object.assign(plan.sysctls, gracefulServerSysctls(t));
     plan.steps.push(...scheme.serverSteps(t, s, state, fn));
     plans.set(s.name, plan);

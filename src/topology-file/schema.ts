@@ -217,6 +217,12 @@ export const topologySchema = z.strictObject(
     transition: oneOf(TRANSITIONS).default(DEFAULTS.transition),
     'transition-timeout': transitionTimeout.prefault(DEFAULTS.transitionTimeout),
     links: linksSchema,
+    nat: z
+      .strictObject(
+        { 'ftp-helper': z.boolean({ error: expected('true or false') }).default(false) },
+        { error: expected('a mapping (ftp-helper)') },
+      )
+      .optional(),
   },
   { error: expected('a mapping of topology fields') },
 );

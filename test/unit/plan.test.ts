@@ -36,7 +36,7 @@ const shipped = (name: string): Topology => {
   return parseTopology(`name: tab\nscheme: ${file}\nservers: 4\ndispatch: {function: table, buckets: 16}\n`, `<${name}>`);
 };
 
-for (const name of ['routing', 'broadcast', 'routing-router']) {
+for (const name of ['routing', 'broadcast', 'routing-router', 'nat', 'tcp-router']) {
   t.test(`golden plan of topologies/${name}.yaml`, async (t) => checkGolden(t, name, planOf(shipped(name))));
 }
 
@@ -46,6 +46,8 @@ const states: [string, string, (t: Topology) => ClusterState][] = [
   ['routing-table-s1-failed', 'routing-table', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
   ['routing-s1-failed', 'routing', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
   ['broadcast-s1-failed', 'broadcast', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
+  ['nat-s1-failed', 'nat', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
+  ['tcp-router-table-s1-failed', 'tcp-router-table', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
   ['routing-backup-failed-over', 'routing-backup', (t) => ({ ...initialClusterState(t), activeDispatcher: 'dispatcher2', probes: true })],
   // graceful transitions: s1 put back while the connections its clients opened on stand-ins finish there
   ['routing-transition-s1-back', 'routing-graceful', (t) => ({ ...initialClusterState(t), transition: { from: { servers: 4, alive: [0, 2, 3], weights: [1, 1, 1, 1] }, started: 0 } })],
