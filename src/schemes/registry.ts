@@ -2,10 +2,11 @@
 import { UsageError } from '../util/errors.js';
 import type { Topology } from '../topology/types.js';
 import { broadcast } from './broadcast.js';
+import { dns } from './dns.js';
 import { routing } from './routing.js';
 import type { Scheme } from './scheme.js';
 
-const SCHEME_TABLE = { routing, broadcast } satisfies Record<string, Scheme>;
+const SCHEME_TABLE = { routing, broadcast, dns } satisfies Record<string, Scheme>;
 
 export type SchemeName = keyof typeof SCHEME_TABLE;
 

@@ -30,4 +30,15 @@ export interface Scheme {
   serverSteps(t: Topology, server: ServerNode, state: ClusterState, fn: DispatchFunction): PlanStep[];
   /** The rule counter that counts the ghost packets dispatched to a server. */
   serverCounter(t: Topology, server: ServerNode): ServerCounter;
+  /** The scheme publishes the service by name (the topology's `dns` field), not by the ghost. */
+  readonly byName?: boolean;
+  /**
+   * How a client's server is decided: `hash` (the default) by the dispatch function of its address, which the model
+   * predicts; `rotation` by a name server's rotation of its answers, which no function of the address predicts.
+   */
+  readonly clientModel?: 'hash' | 'rotation';
+  /** false: the dispatcher nodes are not on the packet path (a name server), so watchd does not probe them as forwarders */
+  readonly dispatchersOnPath?: boolean;
+  /** What clients load when no target is given (default: http://GHOST/): a URL, and the resolver they ask for its name. */
+  clientTarget?(t: Topology): { url: string; resolver?: string };
 }

@@ -11,6 +11,7 @@ import {
 } from '../net/ipv4.js';
 import { schemeOf } from '../schemes/registry.js';
 import { resolveLinks } from '../links/link-schema.js';
+import { resolveDns } from './dns-schema.js';
 import { DEFAULTS, type RawServerEntry, type RawTopology } from './schema.js';
 import type { LabInterface, LabNetwork, LabNode, NodeRole, ServerNode, Topology } from '../topology/types.js';
 
@@ -206,6 +207,12 @@ export function resolveTopology(raw: RawTopology, file: string): ResolveResult {
     }
   }
 
+  // the name and its cache belong to schemes that publish the service by name
+  if (raw.dns !== undefined && !scheme.byName) problems.add(['dns'], `the ${scheme.name} scheme publishes the ghost, not a name: dns is for the dns scheme`);
+  if (scheme.byName && raw.transition === 'graceful') {
+    problems.add(['transition'], `the ${scheme.name} scheme changes no open connection (a withdrawn record only stops new resolutions): leave transition out or abrupt`);
+  }
+
   if (problems.list.length > 0) return fail();
   return { ok: true, topology: build(raw, file, addrs, entries, dispatcherNames, ghost1, lan, cl) };
 }
@@ -267,6 +274,7 @@ function build(
     transition: raw.transition,
     transitionTimeoutMs: raw['transition-timeout'],
     links: resolveLinks(raw.links),
+    ...(schemeOf(raw).byName ? { dns: resolveDns(raw.dns) } : {}),
     nodes: [client, router, ...dispatchers, ...servers],
     servers,
     dispatchers,
