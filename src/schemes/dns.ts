@@ -79,11 +79,13 @@ function unboundStep(t: Topology, dns: DnsSpec): ProcessStep {
 }
 
 /** A counter of the connections a server takes on its primary address (what `lab counters` shows per server). */
-function servedCounterStep(s: ServerNode): PlanStep {
+function servedCounterStep(t: Topology, s: ServerNode): PlanStep {
+  // from the clients only (watchd's probes come from the router)
+  const clients = `{ ${t.clientPopulation}, ${t.networks.client.subnet} }`;
   const text = atomicTable(SERVED_TABLE, [
     '  chain input {',
     '    type filter hook input priority filter; policy accept;',
-    `    ip daddr ${s.address} tcp flags & (syn | ack) == syn counter comment "connections to ${s.name}"`,
+    `    ip saddr ${clients} ip daddr ${s.address} tcp flags & (syn | ack) == syn counter comment "connections to ${s.name}"`,
     '  }',
   ]);
   return { kind: 'load', command: 'nft -f -', text, comment: `measurement only: count the connections clients open to ${s.name}'s primary address` };
@@ -109,7 +111,7 @@ export const dns: Scheme = {
     plan.steps.push(...lanReturnRoutes(t), namedStep(t, d), ...inPart('dispatch', [recordsStep(t, d, state)]));
     return plan;
   },
-  serverSteps: (_t, s) => [servedCounterStep(s)],
+  serverSteps: (t, s) => [servedCounterStep(t, s)],
   serverCounter: (_t, s) => ({ node: s.name, comment: `connections to ${s.name}` }),
   clientTarget: (t) => ({ url: `http://${dnsOf(t).name}/`, resolver: clientResolver(t) }),
 };
