@@ -31,9 +31,12 @@ export function clientResolver(t: Topology): string {
   return dnsOf(t).cache ? routerClientSide(t) : nameServerAddress(t);
 }
 
-/** A `dig` that passes once the server answers `name type` with something (the ready command of both servers). */
+/**
+ * A `dig` that passes once the server answers `name type` with a record (the ready command of both servers); dig
+ * prints its errors (";; communications error ... connection refused") on stdout too, so those lines do not count.
+ */
 function answers(server: string, name: string, type: string): string[] {
-  return ['sh', '-c', `dig +short +time=1 +tries=1 @${server} ${name} ${type} | grep -q .`];
+  return ['sh', '-c', `dig +short +time=1 +tries=1 @${server} ${name} ${type} | grep -q '^[^;]'`];
 }
 
 /** BIND in the foreground, from the zone file with every server (a journal of an earlier run is dropped; the dispatch step sets the records after). */
