@@ -3,7 +3,8 @@ import { inPart, type NodePlan, type PlanStep, type ProcessStep } from '../plan/
 import { atomicTable } from '../plan/nft.js';
 import { findInterface, type DnsSpec, type LabNode, type ServerNode, type Topology } from '../topology/types.js';
 import { LabError } from '../util/errors.js';
-import { emptyPlan, lanReturnRoutes, routerClientSide } from './base.js';
+import { emptyPlan, lanReturnRoutes, routerClientSide, routerLan } from './base.js';
+import { serverWithoutGhost } from './rewrite-base.js';
 import type { ClusterState } from './cluster-state.js';
 import { namedConf, nsupdateText, unboundConf, zoneFile } from './dns-config.js';
 import type { Scheme } from './scheme.js';
@@ -100,7 +101,9 @@ export const dns: Scheme = {
   summary: "clients ask a name server (BIND on the dispatcher node, not on the packet path) for the service's name and connect to the first address it gives; it rotates every alive server's primary address",
   dispatchers: { default: 1, allowed: [1], rule: 'the dns scheme has one name server, on the dispatcher node: leave dispatchers out or set it to 1', router: false },
   usesGhost1: false,
-  byName: true,
+  fields: ['dns'],
+  noGraceful: 'a withdrawn record changes no open connection, it only stops new resolutions',
+  ghostOnServers: false,
   clientModel: 'rotation',
   dispatchersOnPath: false,
   dispatchNodes: (t) => t.dispatchers,
@@ -114,6 +117,8 @@ export const dns: Scheme = {
     plan.steps.push(...lanReturnRoutes(t), namedStep(t, d), ...inPart('dispatch', [recordsStep(t, d, state)]));
     return plan;
   },
+  // the servers answer on their primary addresses: no ghost alias, replies go back via the router
+  serverBasePlan: (t, s) => serverWithoutGhost(t, s, routerLan(t), 'the router'),
   serverSteps: (t, s) => [servedCounterStep(t, s)],
   serverCounter: (_t, s) => ({ node: s.name, comment: `connections to ${s.name}` }),
   clientTarget: (t) => ({ url: `http://${dnsOf(t).name}/`, resolver: clientResolver(t) }),

@@ -10,6 +10,10 @@ export interface ServerCounter {
   comment: string;
 }
 
+/** Topology fields that only some schemes take; every other scheme refuses them at load. */
+export const SCHEME_FIELDS = ['nat', 'dns'] as const;
+export type SchemeField = (typeof SCHEME_FIELDS)[number];
+
 export interface Scheme {
   readonly name: string;
   /** e.g. "routing-based dispatching (paper section 4)" */
@@ -30,8 +34,14 @@ export interface Scheme {
   serverSteps(t: Topology, server: ServerNode, state: ClusterState, fn: DispatchFunction): PlanStep[];
   /** The rule counter that counts the ghost packets dispatched to a server. */
   serverCounter(t: Topology, server: ServerNode): ServerCounter;
-  /** The scheme publishes the service by name (the topology's `dns` field), not by the ghost. */
-  readonly byName?: boolean;
+  /** A server's base plan when its servers do not own the ghost (nat, tcp-router); without it, base.ts's serverBasePlan (the ghost alias on lo). */
+  serverBasePlan?(t: Topology, server: ServerNode): NodePlan;
+  /** false when the servers do not carry the ghost (status and graph then show none on them); absent means they do */
+  readonly ghostOnServers?: false;
+  /** The scheme-only topology fields (SCHEME_FIELDS) this scheme takes. */
+  readonly fields?: readonly SchemeField[];
+  /** Why `transition: graceful` does not apply to this scheme (refused at load); absent when it does. */
+  readonly noGraceful?: string;
   /**
    * How a client's server is decided: `hash` (the default) by the dispatch function of its address, which the model
    * predicts; `rotation` by a name server's rotation of its answers, which no function of the address predicts.

@@ -218,6 +218,12 @@ export const topologySchema = z.strictObject(
     transition: oneOf(TRANSITIONS).default(DEFAULTS.transition),
     'transition-timeout': transitionTimeout.prefault(DEFAULTS.transitionTimeout),
     links: linksSchema,
+    nat: z
+      .strictObject(
+        { 'ftp-helper': z.boolean({ error: expected('true or false') }).default(false) },
+        { error: expected('a mapping (ftp-helper)') },
+      )
+      .optional(),
     dns: dnsSchema,
   },
   { error: expected('a mapping of topology fields') },

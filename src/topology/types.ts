@@ -69,6 +69,12 @@ export interface WatchdSpec {
   misses: number;
 }
 
+/** nat scheme: `nat:` in the topology. */
+export interface NatSpec {
+  /** the dispatcher attaches the FTP conntrack helper to control connections (port 21) of the ghost */
+  ftpHelper: boolean;
+}
+
 /** The dns scheme (paper section 2): the service's name, answered by an authoritative server with every alive server's address. */
 export interface DnsSpec {
   /** the service's name, e.g. www.oneip.lab */
@@ -109,6 +115,8 @@ export interface Topology {
   transition: 'graceful' | 'abrupt';
   /** graceful: a transition ends at the latest this long after it started; what is left then is reset */
   transitionTimeoutMs: number;
+  /** nat scheme only: the dispatcher's NAT options (present for nat topologies) */
+  nat?: NatSpec;
   /** shaping of every interface on a network (Mininet's TCLink): `lan` the server LAN, `client` the client link */
   links?: { lan?: LinkShape; client?: LinkShape };
   /** schemes that publish the service by name (dns): the name, its TTL and the cache in between */
