@@ -8,6 +8,8 @@ import { parseLoadArgs } from '../load/options.js';
 import type { LoadResult } from '../load/run-load.js';
 import type { BenchResult } from '../report/bench-result.js';
 import { benchMetrics } from './bench-metrics.js';
+import { rotationMetrics } from './bench-rotation.js';
+import { schemeOf } from '../schemes/registry.js';
 import { followLog } from './log-follow.js';
 import { dispatchState } from './dispatch-control.js';
 import { LabError, UsageError } from '../util/errors.js';
@@ -32,6 +34,8 @@ export interface BenchFlags {
   seed?: string;
   /** keepalive: the client closes each connection after K responses */
   requestsPerConnection?: string;
+  /** the target is a name the clients resolve by asking this server (default: the scheme's, for its own target) */
+  resolver?: string;
 }
 
 let runs = 0;
@@ -62,8 +66,11 @@ export interface BenchRun {
 /** The generator's argv; flags are checked here, on the host, with the generator's own parser (exit 2 on bad ones). */
 export async function generatorArgs(lab: RunningLab, f: BenchFlags): Promise<string[]> {
   const t = lab.state.topology;
+  // the scheme says what clients load: the ghost, or a name and the resolver they ask (dns)
+  const aim = schemeOf(t).clientTarget?.(t);
   const flags: [string, string | undefined][] = [
-    ['target', f.target ?? t.ghost],
+    ['target', f.target ?? aim?.url ?? t.ghost],
+    ['resolver', f.resolver ?? (f.target === undefined ? aim?.resolver : undefined)],
     ['port', f.port ?? '80'],
     ['duration', f.duration ?? '10s'],
     ['mode', f.mode ?? 'close'],
@@ -140,7 +147,8 @@ export async function runBench(lab: RunningLab, flags: BenchFlags, run: BenchRun
   const state = dispatchState(lab);
   const fn = dispatchFunctionOf(t);
   const load = await runGenerator(lab, argv, how);
-  const metrics = benchMetrics(load, clients, fn, state, t.servers.map((s) => s.name));
+  const names = t.servers.map((s) => s.name);
+  const metrics = schemeOf(t).clientModel === 'rotation' ? rotationMetrics(load, state, names) : benchMetrics(load, clients, fn, state, names);
   return {
     lab: lab.name,
     scheme: t.scheme,
@@ -171,5 +179,7 @@ export async function runBench(lab: RunningLab, flags: BenchFlags, run: BenchRun
     requests_per_connection: load.requests_per_connection ?? (load.mode === 'close' ? 1 : null),
     connections: load.connections,
     ...(load.connection_records ? { connection_records: load.connection_records } : {}),
+    dns_queries_per_request: load.dns_queries_per_request ?? null,
+    ...(load.dns ? { dns: load.dns } : {}),
   };
 }

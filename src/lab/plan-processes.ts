@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { assertOk, type ProcessRecord } from '../backends/backend.js';
 import { NODE_DIR, renderProcessStep, type ProcessStep } from '../plan/types.js';
 import { waitFor } from '../util/poll.js';
+import { LabError } from '../util/errors.js';
 import { labDir, logDir } from './paths.js';
 import type { RunningLab } from './running-lab.js';
 
@@ -28,11 +29,13 @@ export async function startPlanProcess(lab: RunningLab, node: string, step: Proc
 /** Runs the ready command in the node until it exits 0; the timeout's message carries its last answer, or that the program exited. */
 async function waitReady(lab: RunningLab, node: string, step: ProcessStep, argv: string[]): Promise<void> {
   const record = lab.state.processes.find((p) => p.node === node && p.name === step.name)!;
-  const check = async (): Promise<true | undefined> => {
+  // 'exited' ends the wait at once: a program that is gone will not become ready (a bad config fails `up` now, not at the deadline)
+  const check = async (): Promise<'ready' | 'exited'> => {
     const r = await lab.backend.exec(node, argv, { timeoutMs: 3000 });
-    if (r.exitCode === 0) return true;
-    if (!(await lab.backend.isRunning(record))) throw new Error(`${step.name} exited; its log: ${record.logFile}`);
+    if (r.exitCode === 0) return 'ready';
+    if (!(await lab.backend.isRunning(record))) return 'exited';
     throw new Error(`exit ${r.exitCode}: ${(r.stderr || r.stdout).trim().slice(0, 300)}`);
   };
-  await waitFor(`${step.name} in ${node} to be ready (${argv.join(' ')})`, check, step.ready?.timeoutMs ?? 10000, 100);
+  const outcome = await waitFor(`${step.name} in ${node} to be ready (${argv.join(' ')})`, check, step.ready?.timeoutMs ?? 10000, 100);
+  if (outcome === 'exited') throw new LabError(`${step.name} in ${node} exited before it was ready; its log: ${record.logFile}`);
 }

@@ -6,6 +6,7 @@ import { buildRequest, Connection, Exchange, type ExchangeSink, type Mode } from
 import { seededRandom } from './rng.js';
 import { makeScheduler, type LoopSpec, type Scheduler } from './schedule.js';
 import { LoadStats, type ErrorKind, type StatsSnapshot } from './stats.js';
+import { ClientResolver, dnsErrorCode, type NameTarget } from './name-resolver.js';
 
 export interface EngineOptions {
   /** IPv4 address of the target */
@@ -33,6 +34,8 @@ export interface EngineOptions {
   onProgress?: (p: ProgressCounters) => void;
   /** keep one record per finished request (client, start, end, outcome) */
   records?: boolean;
+  /** `host` is a name each client resolves itself through this resolver (its own TTL cache, the first address) */
+  names?: NameTarget;
 }
 
 export interface ProgressCounters {
@@ -85,6 +88,8 @@ class Engine implements ExchangeSink {
   private finished = false;
   private timers: NodeJS.Timeout[] = [];
   private resolve: (s: StatsSnapshot) => void = () => {};
+  /** the clients' own resolution when the target is a name (--resolver) */
+  private readonly names: ClientResolver | undefined;
 
   constructor(private readonly o: EngineOptions) {
     this.stats = new LoadStats(o.addresses, o.records === true);
@@ -95,6 +100,7 @@ class Engine implements ExchangeSink {
     this.pick = makePicker(o.weights, o.addresses.length, seededRandom(o.seed));
     this.idle = o.addresses.map(() => []);
     this.scheduler = makeScheduler(o.loop, (t0) => this.issue(t0));
+    this.names = o.names ? new ClientResolver(o.names, o.addresses, () => this.startT, o.timeoutMs, o.records === true) : undefined;
   }
 
   run(): Promise<StatsSnapshot> {
@@ -162,18 +168,43 @@ class Engine implements ExchangeSink {
     }
     try {
       if (conn === null) {
-        const o = this.o;
-        conn = this.spare.pop() ?? null;
-        const life = this.connections.opened(client, performance.now() - this.startT);
-        if (conn !== null) conn.reconnect(o.host, o.port, o.addresses[client], client, life);
-        else conn = new Connection(this, o.host, o.port, o.addresses[client], client, life);
-        this.open.add(conn);
+        const host = this.names ? this.names.cached(client) : this.o.host;
+        if (host === undefined) return this.resolveThenSend(ex, client);
+        conn = this.connectFrom(client, host);
       }
       conn.send(ex, this.request);
     } catch (e) {
       // net errors arrive as 'error' events; a synchronous throw (bad option) still counts, never crashes the run
       if (!ex.done) this.failed(ex, 'other', (e as NodeJS.ErrnoException).code ?? 'ESYNC');
     }
+  }
+
+  /** A new connection (or a spare socket connected again) from the client's address to `host`. */
+  private connectFrom(client: number, host: string): Connection {
+    const o = this.o;
+    let conn = this.spare.pop() ?? null;
+    const life = this.connections.opened(client, performance.now() - this.startT);
+    if (conn !== null) conn.reconnect(host, o.port, o.addresses[client], client, life);
+    else conn = new Connection(this, host, o.port, o.addresses[client], client, life);
+    this.open.add(conn);
+    return conn;
+  }
+
+  /** The client has no live answer for the name: it asks (the wait counts in the request's latency and timeout), then connects to the first address. */
+  private resolveThenSend(ex: Exchange, client: number): void {
+    this.names!.resolve(client, ex.t0).then(
+      (host) => {
+        if (ex.done || this.finished) return;
+        try {
+          this.connectFrom(client, host).send(ex, this.request);
+        } catch (e) {
+          if (!ex.done) this.failed(ex, 'other', (e as NodeJS.ErrnoException).code ?? 'ESYNC');
+        }
+      },
+      (e: unknown) => {
+        if (!ex.done && !this.finished) this.failed(ex, 'other', dnsErrorCode(e));
+      },
+    );
   }
 
   completed(ex: Exchange, conn: Connection): void {
@@ -311,7 +342,12 @@ class Engine implements ExchangeSink {
       c.destroy();
     }
     this.open.clear();
-    this.resolve(this.stats.snapshot(Math.min(this.o.durationMs, this.sendingMs ?? this.o.durationMs), wallMs, this.startEpochMs, this.connections.snapshot()));
+    const snapshot = this.stats.snapshot(Math.min(this.o.durationMs, this.sendingMs ?? this.o.durationMs), wallMs, this.startEpochMs, this.connections.snapshot());
+    if (this.names) {
+      this.names.close();
+      snapshot.dns = this.names.snapshot();
+    }
+    this.resolve(snapshot);
   }
 }
 

@@ -1,15 +1,21 @@
 // The load CLI's flags -> LoadOptions; every bad flag becomes a LoadUsageError naming it (the CLI exits 2).
 import { parseArgs } from 'node:util';
 import { drawFromPopulation, parseSkew, readClientsFile, skewWeights } from './client-set.js';
-import { parseCidr } from '../net/ipv4.js';
+import { isIpv4, parseCidr } from '../net/ipv4.js';
 import { LoadUsageError } from './errors.js';
 import type { LoadOptions } from './run-load.js';
+import { splitTargetUrl } from './target-url.js';
+import { parseResolver } from './name-resolver.js';
 
 export const USAGE = `usage: node dist/src/load/main.js --target ADDR [--port 80] [--duration 5s]
          (--rate R | --concurrency C) [--mode keepalive|close]
          (--population CIDR [--clients 100] | --clients-from FILE [--clients N])
          [--skew uniform|zipf:S] [--seed 1] [--path / | --bytes N] [--timeout 2s]
          [--workers 1] [--requests-per-connection K] [--json] [--progress] [--records] [--start-at EPOCH_MS]
+         [--resolver ADDR[:PORT]]
+  --target         an address, a name, or http://NAME[:PORT]/PATH
+  --resolver       the target is a name each client resolves itself by asking this server (resolve4 with TTLs):
+                   its own cache per client address for the answer's TTL, the first address used
   --rate R         open loop: R requests/s at constant arrival; latency from the intended send time
   --concurrency C  closed loop: C requests in flight
   --mode           keepalive: each connection (pooled per client address) lasts the whole run; close: one connection per request
@@ -49,6 +55,7 @@ const OPTIONS = {
   progress: { type: 'boolean' },
   records: { type: 'boolean' },
   'start-at': { type: 'string' },
+  resolver: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -94,6 +101,10 @@ export function parseLoadArgs(argv: string[]): LoadCli {
   if (help) return { help, json: false, progress: false, load: undefined as unknown as LoadOptions };
 
   if (!v.target) throw new LoadUsageError('--target', 'required (the address to load, e.g. the ghost IP)');
+  Object.assign(v, splitTargetUrl({ target: v.target, port: v.port, path: v.path }));
+  const resolver = v.resolver === undefined ? undefined : parseResolver(v.resolver);
+  if (v.resolver !== undefined && !resolver) throw new LoadUsageError('--resolver', `expected an IPv4 address with an optional :PORT, got "${v.resolver}"`);
+  if (resolver && isIpv4(v.target!)) throw new LoadUsageError('--resolver', `the target ${v.target} is an address: --resolver needs a name to resolve`);
   if (!/^[A-Za-z0-9.-]+$/.test(v.target)) throw new LoadUsageError('--target', `expected an IPv4 address or host name, got "${v.target}"`);
   const port = v.port === undefined ? 80 : integer('--port', v.port, 1, 65535);
   const durationMs = wrap('--duration', () => parseDuration(v.duration ?? '5s'));
@@ -164,6 +175,7 @@ export function parseLoadArgs(argv: string[]): LoadCli {
       connectionRecords: mode === 'keepalive' || v.records === true,
       ...(requestsPerConnection !== undefined ? { requestsPerConnection } : {}),
       ...(startAt !== undefined ? { startAtEpochMs: Number(startAt) } : {}),
+      ...(resolver ? { resolver } : {}),
     },
   };
 }

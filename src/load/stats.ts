@@ -1,6 +1,7 @@
 // Load counters: sent = ok + errors, errors by kind, HDR latency, per-server and per-client answers, a 100 ms timeline.
 import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
 import { mergeConnectionSummaries, type ConnectionRecord, type ConnectionSummary } from './connections.js';
+import type { DnsSnapshot } from './name-resolver.js';
 
 export const TIMELINE_STEP_MS = 100;
 /** Error kinds always present in a result (http_<status> ones appear when seen). */
@@ -48,6 +49,8 @@ export interface StatsSnapshot {
   connections: ConnectionSummary;
   /** every connection, when kept */
   connectionRecords?: ConnectionRecord[];
+  /** the thread's own name resolution (--resolver) */
+  dns?: DnsSnapshot;
 }
 
 /** The connection part of a snapshot, from a ConnectionLog. */

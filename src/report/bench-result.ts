@@ -1,5 +1,6 @@
 // The result of `lab bench --json`: run settings, request counts, latency, per-server distribution, a 100 ms timeline, connections.
 import type { ConnectionRecord, ConnectionSummary } from '../load/connections.js';
+import type { DnsSummary } from '../load/name-resolver.js';
 
 export type { ConnectionRecord, ConnectionSummary };
 
@@ -51,4 +52,8 @@ export interface BenchResult {
   connections?: ConnectionSummary;
   /** every connection (keepalive mode always, close mode with records), in opening order */
   connection_records?: ConnectionRecord[];
+  /** DNS queries the clients made per request (null or absent: the generator resolved no name per client) */
+  dns_queries_per_request?: number | null;
+  /** the clients' own resolution of the target's name (the dns scheme) */
+  dns?: DnsSummary;
 }

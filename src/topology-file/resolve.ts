@@ -12,6 +12,7 @@ import {
 import { schemeOf, schemesTaking } from '../schemes/registry.js';
 import { SCHEME_FIELDS, type Scheme } from '../schemes/scheme.js';
 import { resolveLinks } from '../links/link-schema.js';
+import { resolveDns } from './dns-schema.js';
 import { DEFAULTS, type RawServerEntry, type RawTopology } from './schema.js';
 import type { LabInterface, LabNetwork, LabNode, NodeRole, ServerNode, Topology } from '../topology/types.js';
 
@@ -283,6 +284,7 @@ function build(
     transitionTimeoutMs: raw['transition-timeout'],
     links: resolveLinks(raw.links),
     ...(scheme.fields?.includes('nat') ? { nat: { ftpHelper: raw.nat?.['ftp-helper'] ?? false } } : {}),
+    ...(scheme.fields?.includes('dns') ? { dns: resolveDns(raw.dns) } : {}),
     nodes: [client, router, ...dispatchers, ...servers],
     servers,
     dispatchers,

@@ -7,6 +7,7 @@ import { BACKENDS } from '../topology/types.js';
 import { LAB_NAME, LAB_NAME_RULE } from '../util/lab-name.js';
 import { PLACEHOLDERS, placeholdersIn } from '../server/service-spec.js';
 import { linksSchema } from '../links/link-schema.js';
+import { dnsSchema } from './dns-schema.js';
 
 export { MAX_SERVERS } from './limits.js';
 import { MAX_SERVERS } from './limits.js';
@@ -223,6 +224,7 @@ export const topologySchema = z.strictObject(
         { error: expected('a mapping (ftp-helper)') },
       )
       .optional(),
+    dns: dnsSchema,
   },
   { error: expected('a mapping of topology fields') },
 );

@@ -75,6 +75,18 @@ export interface NatSpec {
   ftpHelper: boolean;
 }
 
+/** The dns scheme (paper section 2): the service's name, answered by an authoritative server with every alive server's address. */
+export interface DnsSpec {
+  /** the service's name, e.g. www.oneip.lab */
+  name: string;
+  /** its zone: the name without its first label (oneip.lab) */
+  zone: string;
+  /** seconds a resolver may keep an answer */
+  ttl: number;
+  /** a caching resolver between the clients and the name server (Unbound on the router): its minimum TTL in seconds */
+  cache?: { minTtl: number };
+}
+
 export interface Topology {
   name: string;
   /** the file it was read from, for messages */
@@ -107,6 +119,8 @@ export interface Topology {
   nat?: NatSpec;
   /** shaping of every interface on a network (Mininet's TCLink): `lan` the server LAN, `client` the client link */
   links?: { lan?: LinkShape; client?: LinkShape };
+  /** schemes that publish the service by name (dns): the name, its TTL and the cache in between */
+  dns?: DnsSpec;
   nodes: LabNode[];
   servers: ServerNode[];
   /** routing scheme: the dispatch rules on a dispatcher node, or in the router (no dispatcher node then) */

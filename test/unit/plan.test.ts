@@ -36,7 +36,7 @@ const shipped = (name: string): Topology => {
   return parseTopology(`name: tab\nscheme: ${file}\nservers: 4\ndispatch: {function: table, buckets: 16}\n`, `<${name}>`);
 };
 
-for (const name of ['routing', 'broadcast', 'routing-router', 'nat', 'tcp-router']) {
+for (const name of ['routing', 'broadcast', 'routing-router', 'nat', 'tcp-router', 'dns', 'dns-cached']) {
   t.test(`golden plan of topologies/${name}.yaml`, async (t) => checkGolden(t, name, planOf(shipped(name))));
 }
 
@@ -49,6 +49,8 @@ const states: [string, string, (t: Topology) => ClusterState][] = [
   ['nat-s1-failed', 'nat', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
   ['tcp-router-table-s1-failed', 'tcp-router-table', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
   ['routing-backup-failed-over', 'routing-backup', (t) => ({ ...initialClusterState(t), activeDispatcher: 'dispatcher2', probes: true })],
+  // the dns scheme: s1's record withdrawn at the name server (watchd's probe routes are never on: it probes no name server)
+  ['dns-s1-failed', 'dns', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3] })],
   // graceful transitions: s1 put back while the connections its clients opened on stand-ins finish there
   ['routing-transition-s1-back', 'routing-graceful', (t) => ({ ...initialClusterState(t), transition: { from: { servers: 4, alive: [0, 2, 3], weights: [1, 1, 1, 1] }, started: 0 } })],
   ['broadcast-transition-s1-back', 'broadcast-graceful', (t) => ({ ...initialClusterState(t), transition: { from: { servers: 4, alive: [0, 2, 3], weights: [1, 1, 1, 1] }, started: 0 } })],
@@ -147,6 +149,23 @@ t.test('dispatcher: router: the router carries the dispatch rules; a server out 
   const router = renderSteps(planOf(topology).nodes.find((p) => p.node === 'router')!.steps);
   t.notMatch(router, /ip route replace 10\.0\.0\.100\/32 via \S+ dev lan$/m, 'no main-table route of the ghost: every ghost packet is marked and takes its server\'s table');
   t.match(router, /ip rule add fwmark 4 lookup 103/);
+});
+
+t.test('dns scheme: a server out changes only the name server\'s records (nsupdate), never BIND\'s process, so it keeps answering', async (t) => {
+  const dns = shipped('dns-cached');
+  const start = initialClusterState(dns);
+  const down = planChanges(dns, start, { ...start, alive: [0, 2, 3] });
+  t.same(down.map((c) => c.node), ['dispatcher'], 'only the name server changes (not the cache, not the servers)');
+  t.same(down[0]!.steps.map((s) => [s.kind, s.part]), [['load', 'dispatch']], 'one step: the records, part dispatch');
+  const step = down[0]!.steps[0]!;
+  t.ok(step.kind === 'load' && step.command.startsWith('nsupdate'), 'an nsupdate');
+  const text = step.kind === 'load' ? step.text : '';
+  t.match(text, /update delete www\.oneip\.lab\. A\n/, 'the whole set is replaced in one update message');
+  t.notMatch(text, /10\.0\.1\.11/, "s1's address is withdrawn");
+  t.match(text, /update add www\.oneip\.lab\. 5 A 10\.0\.1\.10\n/);
+  const plan = planLab(dns, start);
+  const processes = plan.nodes.flatMap((n) => n.steps.filter((s) => s.kind === 'process').map((s) => `${n.node}:${s.kind === 'process' ? s.name : ''}`));
+  t.same(processes, ['router:unbound', 'dispatcher:named'], 'Unbound on the router, BIND on the dispatcher node');
 });
 
 t.test('planChanges: a server new in a scale gets its whole plan in plan order (its filter before the pkt_type fix that lets it take ghost packets)', async (t) => {
