@@ -3,9 +3,11 @@ import { UsageError } from '../util/errors.js';
 import type { Topology } from '../topology/types.js';
 import { broadcast } from './broadcast.js';
 import { routing } from './routing.js';
+import { proxy } from './proxy.js';
+import { redirect } from './redirect.js';
 import type { Scheme } from './scheme.js';
 
-const SCHEME_TABLE = { routing, broadcast } satisfies Record<string, Scheme>;
+const SCHEME_TABLE = { routing, broadcast, proxy, redirect } satisfies Record<string, Scheme>;
 
 export type SchemeName = keyof typeof SCHEME_TABLE;
 

@@ -99,6 +99,7 @@ export function resolveTopology(raw: RawTopology, file: string): ResolveResult {
   } else if (!inRouter && !scheme.dispatchers.allowed.includes(dispatcherCount)) {
     problems.add(['dispatchers'], `${scheme.dispatchers.rule}; got ${dispatcherCount}`);
   }
+  l7FieldProblems(raw, problems);
 
   // networks must be disjoint; nothing below makes sense otherwise
   const before = problems.list.length;
@@ -211,6 +212,14 @@ export function resolveTopology(raw: RawTopology, file: string): ResolveResult {
 }
 
 /** The topology's `server`: a built-in HTTP server, or the user's service with its health probe made explicit. */
+/** proxy: is a field of the proxy scheme only; the L7 schemes (proxy, redirect) speak HTTP to the servers, so no service of the user's own there. */
+function l7FieldProblems(raw: RawTopology, problems: { add(path: (string | number)[], message: string): void }): void {
+  if (raw.proxy !== undefined && raw.scheme !== 'proxy') problems.add(['proxy'], `only the proxy scheme has a proxy to choose; this is scheme ${raw.scheme}: leave proxy out`);
+  if ((raw.scheme === 'proxy' || raw.scheme === 'redirect') && typeof raw.server === 'object') {
+    problems.add(['server'], `the ${raw.scheme} scheme sends HTTP to every server's port 80: server must be node or nginx`);
+  }
+}
+
 function serverOf(server: RawTopology['server']): Pick<Topology, 'server' | 'service'> {
   if (typeof server === 'string') return { server };
   const h = server.health ?? 'tcp';
@@ -263,6 +272,7 @@ function build(
     dispatcher: raw.dispatcher,
     arp: raw.arp,
     ...serverOf(raw.server),
+    ...(raw.scheme === 'proxy' ? { proxy: { engine: raw.proxy?.engine ?? 'haproxy' } } : {}),
     watchd: { enabled: raw.watchd.enabled, intervalMs: raw.watchd.interval, misses: raw.watchd.misses },
     transition: raw.transition,
     transitionTimeoutMs: raw['transition-timeout'],
