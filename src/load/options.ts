@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { drawFromPopulation, parseSkew, readClientsFile, skewWeights } from './client-set.js';
 import { parseCidr } from '../net/ipv4.js';
 import { LoadUsageError } from './errors.js';
+import { parseFollowRedirects } from './redirect.js';
 import type { LoadOptions } from './run-load.js';
 
 export const USAGE = `usage: node dist/src/load/main.js --target ADDR [--port 80] [--duration 5s]
@@ -10,6 +11,7 @@ export const USAGE = `usage: node dist/src/load/main.js --target ADDR [--port 80
          (--population CIDR [--clients 100] | --clients-from FILE [--clients N])
          [--skew uniform|zipf:S] [--seed 1] [--path / | --bytes N] [--timeout 2s]
          [--workers 1] [--requests-per-connection K] [--json] [--progress] [--records] [--start-at EPOCH_MS]
+         [--follow-redirects CIDR,...]
   --rate R         open loop: R requests/s at constant arrival; latency from the intended send time
   --concurrency C  closed loop: C requests in flight
   --mode           keepalive: each connection (pooled per client address) lasts the whole run; close: one connection per request
@@ -18,6 +20,10 @@ export const USAGE = `usage: node dist/src/load/main.js --target ADDR [--port 80
   --records        the JSON result lists every request: [client, start ms, end ms, server or !error]
                    (and every connection, which keepalive mode always lists)
   --start-at       start sending at this Date.now() time (ms), e.g. to line up with a timeline
+  --follow-redirects CIDR,...
+                   follow one 3xx whose Location is http://ADDRESS[:PORT]/PATH with ADDRESS in these networks,
+                   over a connection of its own (Connection: close); a Location elsewhere is an error
+                   (other: REDIRECT_OUTSIDE_LAB), never followed. Records then end with the connections used (1 or 2)
   SIGTERM/SIGINT   end the sending window early; requests in flight finish and the result is printed
   durations: 500ms, 5s, 1.5m, 1h or a plain number of seconds`;
 
@@ -49,6 +55,7 @@ const OPTIONS = {
   progress: { type: 'boolean' },
   records: { type: 'boolean' },
   'start-at': { type: 'string' },
+  'follow-redirects': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -143,6 +150,8 @@ export function parseLoadArgs(argv: string[]): LoadCli {
     addresses = wrap('--clients', () => drawFromPopulation(population, n, seed));
   } else throw new LoadUsageError('--population', 'one of --population CIDR or --clients-from FILE is required');
 
+  const follow = v['follow-redirects'];
+  if (follow !== undefined) wrap('--follow-redirects', () => parseFollowRedirects(follow));
   const startAt = v['start-at'];
   if (startAt !== undefined && !/^\d{10,16}$/.test(startAt.trim())) throw new LoadUsageError('--start-at', `expected a Date.now() time in milliseconds, got "${startAt}"`);
   return {
@@ -164,6 +173,7 @@ export function parseLoadArgs(argv: string[]): LoadCli {
       connectionRecords: mode === 'keepalive' || v.records === true,
       ...(requestsPerConnection !== undefined ? { requestsPerConnection } : {}),
       ...(startAt !== undefined ? { startAtEpochMs: Number(startAt) } : {}),
+      ...(follow !== undefined ? { followRedirects: follow.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
     },
   };
 }

@@ -34,6 +34,8 @@ export interface LoadOptions {
   requestsPerConnection?: number;
   /** Date.now() to start sending at (default: as soon as ready) */
   startAtEpochMs?: number;
+  /** follow one redirect whose Location is in these networks (CIDRs; the lab's); absent: a 3xx is an error */
+  followRedirects?: string[];
 }
 
 export interface LoadResult extends StatsSummary {
@@ -93,6 +95,7 @@ export function splitForWorkers(o: LoadOptions, host: string): EngineOptions[] {
     records: o.records,
     connectionRecords: o.connectionRecords,
     requestsPerConnection: o.requestsPerConnection,
+    ...(o.followRedirects ? { followRedirects: o.followRedirects } : {}),
   }));
 }
 

@@ -22,7 +22,8 @@ export function haproxyConfig(t: Topology): string {
   return [
     `# HAProxy on ${t.dispatchers[0]?.name ?? 'dispatcher'}, written by oneip-lab (scheme proxy, lab ${t.name})`,
     'global',
-    '  maxconn 20000',
+    '  # at most 2 file descriptors per connection: within the limit of 20000 the lab runs its processes with',
+    '  maxconn 9000',
     '',
     'defaults',
     '  mode http',

@@ -13,7 +13,7 @@ function nginxHead(t: Topology, what: string): string[] {
     'user root;',
     `pid ${NODE_DIR}/front-nginx.pid;`,
     `error_log ${NODE_DIR}/front-nginx-error.log warn;`,
-    'events { worker_connections 16384; }',
+    'events { worker_connections 8192; }',
     'http {',
     '  access_log off;',
     '  keepalive_timeout 65s;',
