@@ -209,9 +209,9 @@ class Engine implements ExchangeSink {
     conn.ex = null;
     const target = this.redirects!.target(conn.parser.location, { host: this.o.host, port: this.o.port });
     this.settle(conn, now, t);
-    ex.connections = 2;
     ex.conn = null;
     if ('error' in target) return this.failed(ex, 'other', target.error);
+    ex.connections = 2;
     const second = new Connection(this, target.host, target.port, this.o.addresses[ex.client], ex.client, this.connections.opened(ex.client, t));
     second.redirected = true;
     this.open.add(second);
