@@ -16,7 +16,7 @@ export function frontPort(k: number): number {
 
 /** The comment of server k's steering rule (also what `lab counters` could read). */
 export function steerComment(t: Topology, k: number): string {
-  return `to ${t.servers[k]!.name}: the front's port ${frontPort(k)}`;
+  return `to ${t.servers[k]!.name}: front port ${frontPort(k)}`;
 }
 
 /**

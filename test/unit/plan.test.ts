@@ -160,6 +160,6 @@ t.test('proxy and redirect: a server out changes the dispatcher\'s marks only; t
     const process = plan.steps.find((s) => s.kind === 'process');
     t.ok(process && process.kind === 'process' && process.part === undefined, `${name}: the front is a process step outside the dispatch part`);
     const steering = plan.steps.find((s) => s.kind === 'load' && s.text.startsWith('*nat'));
-    for (const s of topology.servers) t.match(steering && 'text' in steering ? steering.text : '', `--mark ${s.index + 1} -m comment --comment "to ${s.name}: the front's port ${8001 + s.index}" -j DNAT --to-destination ${topology.ghost}:${8001 + s.index}`, `${name}: mark ${s.index + 1} goes to port ${8001 + s.index}`);
+    for (const s of topology.servers) t.match(steering && 'text' in steering ? steering.text : '', `--mark ${s.index + 1} -m comment --comment "to ${s.name}: front port ${8001 + s.index}" -j DNAT --to-destination ${topology.ghost}:${8001 + s.index}`, `${name}: mark ${s.index + 1} goes to port ${8001 + s.index}`);
   }
 });
