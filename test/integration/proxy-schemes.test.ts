@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { runBench } from '../../src/lab/bench.js';
 import { killNode } from '../../src/lab/failures.js';
+import { frontSessions } from '../../src/lab/front-sessions.js';
 import type { RunningLab } from '../../src/lab/running-lab.js';
 import type { BenchResult } from '../../src/report/bench-result.js';
 import { backendCases, clientAddresses, predicted, startLab } from '../helpers/lab-fixture.js';
@@ -17,17 +18,6 @@ const CASES = [
   { name: 'proxynginx', yaml: 'scheme: proxy\nservers: 4\nproxy: {engine: nginx}\n', connections: 1, upstream: true },
   { name: 'redirect', yaml: 'scheme: redirect\nservers: 4\n', connections: 2, upstream: false },
 ] as const;
-
-/** Established TCP connections on the dispatcher: clients' to the front's ports on the ghost, and the front's own to servers' port 80. */
-async function sessions(lab: RunningLab): Promise<{ clients: number; upstream: number }> {
-  const r = await lab.exec('dispatcher', ['ss', '-Htn', 'state', 'established']);
-  const lines = r.stdout.trim().split('\n').filter(Boolean);
-  const ghost = lab.state.topology.ghost;
-  return {
-    clients: lines.filter((l) => new RegExp(`\\s${ghost.replace(/\./g, '\\.')}:80\\d\\d\\s`).test(l)).length,
-    upstream: lines.filter((l) => /\s10\.0\.1\.1\d:80\s*$/.test(l)).length,
-  };
-}
 
 /** Per client address: the outcomes of its requests in start order, [start ms, outcome, connections]. */
 function byClient(r: BenchResult): Map<string, [number, string, number | undefined][]> {
@@ -65,7 +55,7 @@ for (const { backend, skip } of cases) {
       // 2: the proxy's sessions on the dispatcher under keep-alive load: clients' connections end there, and it opens its own to the servers
       const loaded = runBench(lab, { duration: '3s', concurrency: '32', mode: 'keepalive', clients: '64', timeout: '5s' });
       await sleep(1500);
-      const s = await sessions(lab);
+      const s = await frontSessions(lab);
       const keep = await loaded;
       t.ok(s.clients > 0, `client connections to the front's ports on the dispatcher: ${s.clients}`);
       if (c.upstream) t.ok(s.upstream > 0, `the proxy's own connections to servers' port 80: ${s.upstream}`);
