@@ -212,10 +212,15 @@ class Engine implements ExchangeSink {
     ex.conn = null;
     if ('error' in target) return this.failed(ex, 'other', target.error);
     ex.connections = 2;
-    const second = new Connection(this, target.host, target.port, this.o.addresses[ex.client], ex.client, this.connections.opened(ex.client, t));
-    second.redirected = true;
-    this.open.add(second);
-    second.send(ex, target.request);
+    try {
+      const second = new Connection(this, target.host, target.port, this.o.addresses[ex.client], ex.client, this.connections.opened(ex.client, t));
+      second.redirected = true;
+      this.open.add(second);
+      second.send(ex, target.request);
+    } catch (e) {
+      // as in issue(): a synchronous throw counts as an error of the request, never crashes the run
+      if (!ex.done) this.failed(ex, 'other', (e as NodeJS.ErrnoException).code ?? 'ESYNC');
+    }
   }
 
   /** After an answer on `conn`: back to its client's pool (keepalive), or closed (waiting for the server's FIN when it closes). */
