@@ -83,6 +83,8 @@ export async function generatorArgs(lab: RunningLab, f: BenchFlags): Promise<str
     ['seed', f.seed],
     ['requests-per-connection', f.requestsPerConnection],
     ['clients', f.clients ?? (f.clientsFrom === undefined ? '1000' : undefined)],
+    // one redirect is followed (the redirect scheme), only into the lab's own networks
+    ['follow-redirects', [t.networks.lan.subnet, t.networks.client.subnet, `${t.ghost}/32`].join(',')],
   ];
   if (f.clientsFrom !== undefined) {
     // the file is copied into the lab's folder, which every backend's client node can read
@@ -175,9 +177,10 @@ export async function runBench(lab: RunningLab, flags: BenchFlags, run: BenchRun
     errors_by_home: metrics.errors_by_home,
     timeline: load.timeline,
     start_epoch_ms: load.start_epoch_ms,
-    ...(load.records ? { records: load.records } : {}),
+    ...(load.records ? { records: load.records as BenchResult['records'] } : {}),
     requests_per_connection: load.requests_per_connection ?? (load.mode === 'close' ? 1 : null),
     connections: load.connections,
+    connections_per_request: load.connections_per_request,
     ...(load.connection_records ? { connection_records: load.connection_records } : {}),
     dns_queries_per_request: load.dns_queries_per_request ?? null,
     ...(load.dns ? { dns: load.dns } : {}),

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { drawFromPopulation, parseSkew, readClientsFile, skewWeights } from './client-set.js';
 import { isIpv4, parseCidr } from '../net/ipv4.js';
 import { LoadUsageError } from './errors.js';
+import { parseFollowRedirects } from './redirect.js';
 import type { LoadOptions } from './run-load.js';
 import { splitTargetUrl } from './target-url.js';
 import { parseResolver } from './name-resolver.js';
@@ -12,7 +13,7 @@ export const USAGE = `usage: node dist/src/load/main.js --target ADDR [--port 80
          (--population CIDR [--clients 100] | --clients-from FILE [--clients N])
          [--skew uniform|zipf:S] [--seed 1] [--path / | --bytes N] [--timeout 2s]
          [--workers 1] [--requests-per-connection K] [--json] [--progress] [--records] [--start-at EPOCH_MS]
-         [--resolver ADDR[:PORT]]
+         [--resolver ADDR[:PORT]] [--follow-redirects CIDR,...]
   --target         an address, a name, or http://NAME[:PORT]/PATH
   --resolver       the target is a name each client resolves itself by asking this server (resolve4 with TTLs):
                    its own cache per client address for the answer's TTL, the first address used
@@ -24,6 +25,10 @@ export const USAGE = `usage: node dist/src/load/main.js --target ADDR [--port 80
   --records        the JSON result lists every request: [client, start ms, end ms, server or !error]
                    (and every connection, which keepalive mode always lists)
   --start-at       start sending at this Date.now() time (ms), e.g. to line up with a timeline
+  --follow-redirects CIDR,...
+                   follow one 3xx whose Location is http://ADDRESS[:PORT]/PATH with ADDRESS in these networks,
+                   over a connection of its own (Connection: close); a Location elsewhere is an error
+                   (other: REDIRECT_OUTSIDE_LAB), never followed. Records then end with the connections used (1 or 2)
   SIGTERM/SIGINT   end the sending window early; requests in flight finish and the result is printed
   durations: 500ms, 5s, 1.5m, 1h or a plain number of seconds`;
 
@@ -56,6 +61,7 @@ const OPTIONS = {
   records: { type: 'boolean' },
   'start-at': { type: 'string' },
   resolver: { type: 'string' },
+  'follow-redirects': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -154,6 +160,8 @@ export function parseLoadArgs(argv: string[]): LoadCli {
     addresses = wrap('--clients', () => drawFromPopulation(population, n, seed));
   } else throw new LoadUsageError('--population', 'one of --population CIDR or --clients-from FILE is required');
 
+  const follow = v['follow-redirects'];
+  if (follow !== undefined) wrap('--follow-redirects', () => parseFollowRedirects(follow));
   const startAt = v['start-at'];
   if (startAt !== undefined && !/^\d{10,16}$/.test(startAt.trim())) throw new LoadUsageError('--start-at', `expected a Date.now() time in milliseconds, got "${startAt}"`);
   return {
@@ -176,6 +184,7 @@ export function parseLoadArgs(argv: string[]): LoadCli {
       ...(requestsPerConnection !== undefined ? { requestsPerConnection } : {}),
       ...(startAt !== undefined ? { startAtEpochMs: Number(startAt) } : {}),
       ...(resolver ? { resolver } : {}),
+      ...(follow !== undefined ? { followRedirects: follow.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
     },
   };
 }

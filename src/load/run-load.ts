@@ -37,6 +37,8 @@ export interface LoadOptions {
   startAtEpochMs?: number;
   /** the target is a name every client resolves itself through this resolver (no lookup before the run) */
   resolver?: { address: string; port: number };
+  /** follow one redirect whose Location is in these networks (CIDRs; the lab's); absent: a 3xx is an error */
+  followRedirects?: string[];
 }
 
 export interface LoadResult extends StatsSummary {
@@ -106,6 +108,7 @@ export function splitForWorkers(o: LoadOptions, host: string): EngineOptions[] {
     connectionRecords: o.connectionRecords,
     requestsPerConnection: o.requestsPerConnection,
     names: nameTarget(o),
+    ...(o.followRedirects ? { followRedirects: o.followRedirects } : {}),
   }));
 }
 

@@ -43,7 +43,7 @@ export interface BenchResult {
   timeline: BenchTimelinePoint[];
   /** Date.now() when the generator started sending */
   start_epoch_ms: number;
-  /** every finished request, when asked for: [client, start ms, end ms (from start_epoch_ms), server or !error kind] */
+  /** every finished request, when asked for: [client, start ms, end ms (from start_epoch_ms), server or !error kind]; `lab bench` follows redirects, so a fifth element says how many connections the request used (1 or 2) */
   records?: [string, number, number, string][];
   // the connection fields are always set by runBench; optional only so results saved before them still read
   /** responses after which the generator closes a connection: 1 in close mode, null when keep-alive connections last the run */
@@ -56,4 +56,6 @@ export interface BenchResult {
   dns_queries_per_request?: number | null;
   /** the clients' own resolution of the target's name (the dns scheme) */
   dns?: DnsSummary;
+  /** mean connections per finished request: 1, or 2 where each was redirected once (the redirect scheme) */
+  connections_per_request?: number | null;
 }

@@ -101,7 +101,6 @@ export function resolveTopology(raw: RawTopology, file: string): ResolveResult {
   } else if (!inRouter && !scheme.dispatchers.allowed.includes(dispatcherCount)) {
     problems.add(['dispatchers'], `${scheme.dispatchers.rule}; got ${dispatcherCount}`);
   }
-
   schemeFieldProblems(raw, scheme, problems);
 
   // networks must be disjoint; nothing below makes sense otherwise
@@ -223,6 +222,9 @@ function schemeFieldProblems(raw: RawTopology, scheme: Scheme, problems: Problem
   if (raw.transition === 'graceful' && scheme.noGraceful) {
     problems.add(['transition'], `the ${scheme.name} scheme has no graceful transitions (${scheme.noGraceful}): leave transition out or set it to abrupt`);
   }
+  if (scheme.httpServersOnly && typeof raw.server === 'object') {
+    problems.add(['server'], `the ${scheme.name} scheme needs the lab's HTTP servers (${scheme.httpServersOnly}): server must be node or nginx`);
+  }
 }
 
 /** The topology's `server`: a built-in HTTP server, or the user's service with its health probe made explicit. */
@@ -285,6 +287,7 @@ function build(
     links: resolveLinks(raw.links),
     ...(scheme.fields?.includes('nat') ? { nat: { ftpHelper: raw.nat?.['ftp-helper'] ?? false } } : {}),
     ...(scheme.fields?.includes('dns') ? { dns: resolveDns(raw.dns) } : {}),
+    ...(scheme.fields?.includes('proxy') ? { proxy: { engine: raw.proxy?.engine ?? 'haproxy' } } : {}),
     nodes: [client, router, ...dispatchers, ...servers],
     servers,
     dispatchers,

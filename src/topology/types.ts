@@ -111,6 +111,8 @@ export interface Topology {
   /** server: command: the user's own service, run on every server instead of an HTTP server */
   service?: UserService;
   watchd: WatchdSpec;
+  /** proxy scheme: the reverse proxy on the dispatcher (HAProxy, or nginx) */
+  proxy?: { engine: 'haproxy' | 'nginx' };
   /** changes of the function: graceful (connections opened before a change finish where they are) or abrupt (the paper's) */
   transition: 'graceful' | 'abrupt';
   /** graceful: a transition ends at the latest this long after it started; what is left then is reset */

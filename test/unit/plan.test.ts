@@ -36,7 +36,7 @@ const shipped = (name: string): Topology => {
   return parseTopology(`name: tab\nscheme: ${file}\nservers: 4\ndispatch: {function: table, buckets: 16}\n`, `<${name}>`);
 };
 
-for (const name of ['routing', 'broadcast', 'routing-router', 'nat', 'tcp-router', 'dns', 'dns-cached']) {
+for (const name of ['routing', 'broadcast', 'routing-router', 'nat', 'tcp-router', 'dns', 'dns-cached', 'proxy', 'proxy-nginx', 'redirect']) {
   t.test(`golden plan of topologies/${name}.yaml`, async (t) => checkGolden(t, name, planOf(shipped(name))));
 }
 
@@ -45,6 +45,8 @@ const states: [string, string, (t: Topology) => ClusterState][] = [
   ['broadcast-table-s1-failed', 'broadcast-table', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
   ['routing-table-s1-failed', 'routing-table', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
   ['routing-s1-failed', 'routing', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
+  ['proxy-s1-failed', 'proxy', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
+  ['redirect-table-s1-failed', 'redirect-table', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
   ['broadcast-s1-failed', 'broadcast', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
   ['nat-s1-failed', 'nat', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
   ['tcp-router-table-s1-failed', 'tcp-router-table', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
@@ -185,5 +187,20 @@ t.test('planChanges: a server new in a scale gets its whole plan in plan order (
     const texts = full.map((s) => renderSteps([s]));
     const order = c.steps.map((s) => texts.indexOf(renderSteps([s])));
     t.ok(order.every((k, i) => k >= 0 && (i === 0 || k > order[i - 1]!)), `${c.node}: changed steps keep the plan's order (${order.join(' ')})`);
+  }
+});
+
+t.test('proxy and redirect: a server out changes the dispatcher\'s marks only; the front\'s program and its steering stay', async (t) => {
+  for (const name of ['proxy', 'proxy-nginx', 'redirect']) {
+    const topology = shipped(name);
+    const start = initialClusterState(topology);
+    const down = planChanges(topology, start, { ...start, alive: [0, 2, 3] });
+    t.same(down.map((c) => c.node), ['dispatcher'], `${name}: only the dispatcher changes`);
+    t.same(down.flatMap((c) => c.steps.map((s) => `${s.kind}:${s.part}`)), ['load:dispatch'], `${name}: only its dispatch marks, no process restarted`);
+    const plan = planOf(topology).nodes.find((p) => p.node === 'dispatcher')!;
+    const process = plan.steps.find((s) => s.kind === 'process');
+    t.ok(process && process.kind === 'process' && process.part === undefined, `${name}: the front is a process step outside the dispatch part`);
+    const steering = plan.steps.find((s) => s.kind === 'load' && s.text.startsWith('*nat'));
+    for (const s of topology.servers) t.match(steering && 'text' in steering ? steering.text : '', `--mark ${s.index + 1} -m comment --comment "to ${s.name}: front port ${8001 + s.index}" -j DNAT --to-destination ${topology.ghost}:${8001 + s.index}`, `${name}: mark ${s.index + 1} goes to port ${8001 + s.index}`);
   }
 });
