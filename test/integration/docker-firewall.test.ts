@@ -7,7 +7,7 @@ import { forwardState } from '../../src/backends/docker/host-rules.js';
 import { downLab } from '../../src/lab/down.js';
 import { clientAddresses, ghostMap, predicted, startLab } from '../helpers/lab-fixture.js';
 import { dockerLeftovers } from '../helpers/backend-cases.js';
-import { isRoot } from '../helpers/cli.js';
+import { isRoot, testLabName } from '../helpers/cli.js';
 
 const SYSCTL = '/proc/sys/net/bridge/bridge-nf-call-iptables';
 const engine = await dockerAvailable(5000);
@@ -41,8 +41,8 @@ if (!isRoot || !engine.ok) {
   sh('iptables -P FORWARD DROP');
 
   for (const [scheme, name] of [
-    ['routing', 'd13fr'],
-    ['broadcast', 'd13fb'],
+    ['routing', testLabName('d13fr')],
+    ['broadcast', testLabName('d13fb')],
   ] as const) {
     t.test(`${scheme} on Docker with FORWARD DROP and br_netfilter on`, async (t) => {
       const state = await forwardState();
