@@ -61,3 +61,9 @@ export function labAsync(args: string[], env: Record<string, string> = {}, guard
     });
   });
 }
+
+/** `lab test --backend B` ($OLAB_TEST_BACKEND): why a backend's cases are left out of this run, or false. */
+export function backendLeftOut(backend: 'netns' | 'docker'): string | false {
+  const only = process.env.OLAB_TEST_BACKEND;
+  return only === 'netns' || only === 'docker' ? (only === backend ? false : `lab test --backend ${only}`) : false;
+}
