@@ -33,10 +33,23 @@ if (!isRoot || !engine.ok) {
   const policy = /^-P FORWARD (\S+)/m.exec(sh('iptables -S FORWARD'))?.[1] ?? 'ACCEPT';
   sh('modprobe br_netfilter 2>/dev/null || true');
   const sysctl = readFileSync(SYSCTL, 'utf8').trim();
-  t.teardown(() => {
-    sh(`iptables -P FORWARD ${policy}`);
+  // the host's policy and sysctl come back whatever happens: after the tests (passed or not), and when the
+  // process is ended by a signal (tap's timeout, Ctrl-C) or exits early
+  let restored = false;
+  const restore = (): void => {
+    if (restored) return;
+    restored = true;
+    spawnSync('iptables', ['-P', 'FORWARD', policy]);
     writeFileSync(SYSCTL, sysctl);
-  });
+  };
+  t.teardown(restore);
+  process.once('exit', restore);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      restore();
+      process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1));
+    });
+  }
   writeFileSync(SYSCTL, '1');
   sh('iptables -P FORWARD DROP');
 
@@ -57,6 +70,12 @@ if (!isRoot || !engine.ok) {
       const wrong = [...answers].filter(([from, server]) => server !== predicted(lab, from));
       t.same(wrong, [], 'every client address is served by the predicted server');
       t.same(new Set(answers.values()), new Set(['s0', 's1', 's2', 's3']), 'every server serves some clients');
+      // the premise: without the lab's accepts this host drops the lab's traffic (so the checks above can fail)
+      const rules = accepts.map((l) => l.replace(/^-A FORWARD /, ''));
+      for (const r of rules) sh(`iptables -D FORWARD ${r}`);
+      const dropped = await ghostMap(lab, froms.slice(0, 4));
+      for (const r of rules) sh(`iptables -I FORWARD 1 ${r}`);
+      t.ok([...dropped.values()].every((v) => v.startsWith('error:')), `without them no client is answered (${[...dropped.values()].join(', ')})`);
       await downLab(name);
       t.same(await dockerLeftovers(name), [], 'nothing of the lab left');
       t.equal(hostRules(), before, "the host's rules after down are exactly those before up");
