@@ -53,15 +53,16 @@ if (!isRoot || !engine.ok) {
   writeFileSync(SYSCTL, '1');
   sh('iptables -P FORWARD DROP');
 
-  for (const [scheme, name] of [
-    ['routing', testLabName('d13fr')],
-    ['broadcast', testLabName('d13fb')],
+  // subnets of their own: a Docker lab of the default subnets elsewhere on the engine does not stop them
+  for (const [scheme, name, net] of [
+    ['routing', testLabName('d13fr'), 62],
+    ['broadcast', testLabName('d13fb'), 63],
   ] as const) {
     t.test(`${scheme} on Docker with FORWARD DROP and br_netfilter on`, async (t) => {
       const state = await forwardState();
       t.ok(state.needsAccept, `the host would drop bridged traffic (${state.policy})`);
       const before = hostRules();
-      const lab = await startLab(t, name, `scheme: ${scheme}\nservers: 4\nwatchd: {enabled: false}\n`, 'docker');
+      const lab = await startLab(t, name, `scheme: ${scheme}\nservers: 4\nlan: 10.0.${net}.0/24\nclient: {link: 198.18.${net}.0/24}\nwatchd: {enabled: false}\n`, 'docker');
       const accepts = sh('iptables -S FORWARD').split('\n').filter((l) => l.includes(`oneip-lab:${name}`));
       t.equal(accepts.length, 2, 'one commented FORWARD accept per lab bridge');
       t.ok(accepts.every((l) => /-i (br-\w+) -o \1 /.test(l) && l.includes('-j ACCEPT')), 'each accepts only within its own bridge');

@@ -48,7 +48,7 @@ if (!isRoot || !engine.ok) {
   const server = createServer((s) => void held.push(s));
   await new Promise<void>((r) => server.listen(sock, r));
   const topology = join(dir, 'lab.yaml');
-  writeFileSync(topology, `name: ${STUCK}\nscheme: routing\nservers: 2\nbackend: docker\nwatchd:\n  enabled: false\n`);
+  writeFileSync(topology, `name: ${STUCK}\nscheme: routing\nservers: 2\nbackend: docker\nlan: 10.0.64.0/24\nclient: {link: 198.18.64.0/24}\nwatchd:\n  enabled: false\n`);
   const stuck = { DOCKER_HOST: `unix://${sock}`, OLAB_DOCKER_TIMEOUT_MS: '1500' };
 
   t.teardown(async () => {

@@ -2,7 +2,7 @@
 import { chooseBackend } from '../../lab/backend-choice.js';
 import { ensureLabImage } from '../../backends/docker/image/build.js';
 import { setupReporter } from '../../backends/docker/setup.js';
-import { progress } from '../spinner.js';
+import { progress, spinnerEnabled } from '../spinner.js';
 
 export async function prepareDocker(): Promise<void> {
   const spin = progress('test: the Docker engine');
@@ -11,7 +11,9 @@ export async function prepareDocker(): Promise<void> {
     const chosen = await chooseBackend('docker', { onStep: spin.step });
     step(`test: ${chosen.reason}`);
     const image = await ensureLabImage({ onStep: step, onLine: spin.step });
-    spin.succeed(`test: Docker ready, node image ${image.tag}${image.built ? ` built with ${image.method} in ${image.seconds.toFixed(0)} s` : ''}`);
+    const ready = `test: Docker ready, node image ${image.tag}${image.built ? ` built with ${image.method} in ${image.seconds.toFixed(0)} s` : ''}`;
+    if (spinnerEnabled()) spin.succeed(ready);
+    else step(ready);
   } catch (err) {
     spin.fail();
     throw err;
