@@ -35,7 +35,7 @@ const AUTO_NETWORKS_MS = 5000;
 async function imageCanBeHad(): Promise<{ ok: boolean; reason: string }> {
   const tag = loadRecipe().tag;
   if (await imageExists(dockerClient(), tag)) return { ok: true, reason: `image ${tag} is built` };
-  if (await haveProgram('mmdebstrap')) return { ok: true, reason: `image ${tag} will be built offline with mmdebstrap (about a minute, once)` };
+  if (await haveProgram('mmdebstrap')) return { ok: true, reason: `image ${tag} will be built offline with mmdebstrap (one to two minutes, once)` };
   return { ok: false, reason: `image ${tag} is not built and mmdebstrap is missing; --backend docker builds it` };
 }
 
