@@ -36,6 +36,8 @@ if (!isRoot) {
   t.plan(0, 'skipping: needs root (network namespaces, iptables, apt)');
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'olab-setup-'));
+  // br_netfilter on: bridged packets meet the host's iptables
+  const brOn = existsSync('/proc/sys/net/bridge/bridge-nf-call-iptables') && readFileSync('/proc/sys/net/bridge/bridge-nf-call-iptables', 'utf8').trim() === '1';
   t.teardown(async () => {
     for (const name of [AUTO, STUCK, UP]) await labAsync(['down', '--name', name]);
     rmSync(dir, { recursive: true, force: true });
@@ -82,7 +84,6 @@ if (!isRoot) {
     t.match(listing, 'moby/moby#46661', 'the known cause');
     t.match(listing, 'scripts/ensure-docker.sh --restart', 'the fix');
     const policy = /^-P FORWARD (\S+)/m.exec(spawnSync('iptables', ['-S', 'FORWARD'], { encoding: 'utf8' }).stdout)?.[1];
-    const brOn = existsSync('/proc/sys/net/bridge/bridge-nf-call-iptables') && readFileSync('/proc/sys/net/bridge/bridge-nf-call-iptables', 'utf8').trim() === '1';
     const fw = row('host FORWARD chain, br_netfilter');
     t.match(fw, `FORWARD policy ${policy}`, "the host's FORWARD policy");
     t.match(fw, brOn ? 'br_netfilter on' : 'br_netfilter off', 'br_netfilter as /proc says');
@@ -143,6 +144,19 @@ if (!isRoot) {
     t.same(engine.requests.filter((q) => q === 'POST /build' || q === 'POST /images/create'), [], 'no docker build, no pull');
     t.same(readdirSync(tmp), [], 'its temporary folder removed');
   });
+
+  t.test(
+    "bridged traffic meets the host's iptables and no root to add the lab's accepts: refused at once, with the reason and the fix",
+    { skip: brOn ? false : 'br_netfilter is off here (bridged traffic bypasses iptables): nothing to refuse' },
+    async (t) => {
+      // the check `up` makes before creating anything, in a process of user nobody (the built module ./lab runs)
+      const script = `import(${JSON.stringify(join(ROOT, 'dist/src/backends/docker/host-rules.js'))}).then((m) => m.checkForwardAllowed('${UP}')).then(() => console.log('allowed'), (e) => console.log(e.message))`;
+      const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script], { encoding: 'utf8', timeout: 30_000 });
+      t.match(r.stdout, `lab ${UP}: the host's iptables would filter traffic between lab containers`, `refused: ${r.stdout.trim() || r.stderr.trim()}`);
+      t.match(r.stdout, 'br_netfilter on', 'the reason');
+      t.match(r.stdout, "adding the lab's FORWARD accept rules needs root: run as root, or set net.bridge.bridge-nf-call-iptables=0", 'the fix');
+    },
+  );
 
   t.test('ensure-docker.sh --restart stops only a dockerd it started (recorded pid and its log), never another', async (t) => {
     const engine = await fakeEngine(t, { networks: 'empty' });
