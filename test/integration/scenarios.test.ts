@@ -32,10 +32,10 @@ for (const { backend, skip } of await backendCases()) {
   }
 }
 
-/** Graceful change (issue 11): keep-alive connections across growth, a drain and put-back, and a put-back by watchd (netns). */
+/** Graceful change (issue 11): keep-alive connections across growth, a drain and put-back, and a put-back by watchd. */
 const GRACEFUL = ['grow', 'drain', 'revive-graceful'];
 
-for (const { backend, skip } of (await backendCases()).filter((c) => c.backend === 'netns')) {
+for (const { backend, skip } of await backendCases()) {
   for (const name of GRACEFUL) {
     t.test(`${backend}: scenarios/${name}.yaml passes: no keep-alive connection broken by a change`, { skip }, async (t) => {
       const r = lab(['run', `scenarios/${name}.yaml`, '--backend', backend, '--json']);
