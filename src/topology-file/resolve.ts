@@ -267,6 +267,7 @@ function build(
     transition: raw.transition,
     transitionTimeoutMs: raw['transition-timeout'],
     links: resolveLinks(raw.links),
+    ftp: raw.ftp,
     nodes: [client, router, ...dispatchers, ...servers],
     servers,
     dispatchers,

@@ -99,6 +99,8 @@ export interface Topology {
   transitionTimeoutMs: number;
   /** shaping of every interface on a network (Mininet's TCLink): `lan` the server LAN, `client` the client link */
   links?: { lan?: LinkShape; client?: LinkShape };
+  /** vsftpd on every server (topology `ftp: true`): anonymous read-only, active and passive (paper 3.1) */
+  ftp?: boolean;
   nodes: LabNode[];
   servers: ServerNode[];
   /** routing scheme: the dispatch rules on a dispatcher node, or in the router (no dispatcher node then) */
