@@ -171,5 +171,15 @@ export async function runBench(lab: RunningLab, flags: BenchFlags, run: BenchRun
     requests_per_connection: load.requests_per_connection ?? (load.mode === 'close' ? 1 : null),
     connections: load.connections,
     ...(load.connection_records ? { connection_records: load.connection_records } : {}),
+    ...perRequestFigures(load),
   };
+}
+
+/** The generator's per-request figures where it reports them (a generator that follows redirects or resolves names). */
+function perRequestFigures(load: LoadResult): Pick<BenchResult, 'connections_per_request' | 'dns_queries_per_request'> {
+  const l = load as LoadResult & Record<string, unknown>;
+  const out: Pick<BenchResult, 'connections_per_request' | 'dns_queries_per_request'> = {};
+  if (typeof l.connections_per_request === 'number') out.connections_per_request = l.connections_per_request;
+  if (typeof l.dns_queries_per_request === 'number') out.dns_queries_per_request = l.dns_queries_per_request;
+  return out;
 }

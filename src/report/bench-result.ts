@@ -51,4 +51,7 @@ export interface BenchResult {
   connections?: ConnectionSummary;
   /** every connection (keepalive mode always, close mode with records), in opening order */
   connection_records?: ConnectionRecord[];
+  /** per request, when the generator reports them (redirects, names): connections opened and DNS queries made */
+  connections_per_request?: number;
+  dns_queries_per_request?: number;
 }
