@@ -69,7 +69,7 @@ function tableHtml(r: CompareResult): string {
 
 function detailsHtml(r: CompareResult): string {
   const rows = r.details.map((d) => {
-    const verdicts = d.verdicts.map((v) => `<li class="${v.pass ? '' : 'bad'}">${esc(`${v.pass ? 'pass' : 'FAIL'} ${v.name}: ${v.detail}`)}</li>`).join('');
+    const verdicts = d.verdicts.map((v) => `<li class="${v.pass ? 'pass' : 'bad'}" data-scheme="${esc(d.scheme)}" data-verdict="${esc(v.name)}" data-pass="${v.pass}">${esc(`${v.pass ? 'pass' : 'FAIL'} ${v.name}: ${v.detail}`)}</li>`).join('');
     return `<h3>${esc(d.scheme)} (lab ${esc(d.lab)}; dispatcher node: ${esc(d.dispatcher ?? 'none')}; the client connected to ${esc(d.peers.join(', ') || 'nothing')})</h3><ul>${verdicts}</ul>`;
   });
   return rows.join('');

@@ -62,6 +62,8 @@ export function registerCompare(program: Command): void {
           throw new LabError(`--html: cannot write ${opts.html}: ${e.message}`);
         });
       }
+      // --json keeps stdout to {rows}: what failed goes to stderr
+      if (opts.json) for (const d of result.details) for (const v of d.verdicts.filter((x) => !x.pass)) process.stderr.write(`lab: compare: ${d.scheme}: ${v.name}: ${v.detail}\n`);
       if (opts.json) printJson(compareJson(result));
       else printCompare(result);
     });

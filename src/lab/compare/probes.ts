@@ -1,5 +1,6 @@
 // What `lab compare` reads in nodes: interface byte counters, conntrack entries and TCP sessions, the addresses a client connected to.
 import { assertOk } from '../../backends/backend.js';
+import { LabError } from '../../util/errors.js';
 import type { RunningLab } from '../running-lab.js';
 
 const EXEC_MS = 5000;
@@ -24,15 +25,21 @@ export async function dispatcherState(lab: RunningLab, node: string, ghost: stri
   return r.stdout.trim().split(/\s+/).reduce((a, v) => a + (Number(v) || 0), 0);
 }
 
-/** Samples `read` every `everyMs` until `until` settles; resolves with the largest value seen (0 when none). */
+/** Samples `read` every `everyMs` until `until` settles; resolves with the largest value seen; throws when no sample could be read. */
 export async function samplePeak(read: () => Promise<number>, until: Promise<unknown>, everyMs = 200): Promise<number> {
   let done = false;
   void until.finally(() => (done = true)).catch(() => {});
-  let peak = 0;
+  let peak: number | undefined;
+  let last: unknown;
   while (!done) {
-    peak = Math.max(peak, await read().catch(() => 0));
+    try {
+      peak = Math.max(peak ?? 0, await read());
+    } catch (err) {
+      last = err;
+    }
     await new Promise((r) => setTimeout(r, everyMs));
   }
+  if (peak === undefined) throw new LabError(`no sample of the dispatcher's state could be read: ${last instanceof Error ? last.message : String(last)}`);
   return peak;
 }
 

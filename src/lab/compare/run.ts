@@ -12,6 +12,7 @@ import { compareLabName } from './options.js';
 import { checkFailure, compareTopology, dispatcherNode } from './topology.js';
 import type { CompareDetail, CompareResult, CompareRow } from './types.js';
 import type { Topology } from '../../topology/types.js';
+import type { BenchResult } from '../../report/bench-result.js';
 
 /** The large-reply run: GET /bytes/1048576. */
 export const LARGE_REPLY_BYTES = 1_048_576;
@@ -104,10 +105,18 @@ async function measure(lab: RunningLab, o: CompareOptions, file: string, baselin
     lab: lab.name,
     ...(dispatcher ? { dispatcher } : {}),
     peers,
-    verdicts: [...failed.verdicts, ...[passive, active].flatMap((f, i) => (f.ok ? [] : [{ name: `ftp ${i ? 'active' : 'passive'}`, pass: false, detail: f.outcomes.filter((x) => !x.ok).map((x) => `${x.client}: ${x.detail}`).join('; ') }]))],
+    verdicts: [steadyVerdict(through), ...failed.verdicts, ...[passive, active].flatMap((f, i) => (f.ok ? [] : [{ name: `ftp ${i ? 'active' : 'passive'}`, pass: false, detail: f.outcomes.filter((x) => !x.ok).map((x) => `${x.client}: ${x.detail}`).join('; ') }]))],
     steady_errors: through.requests.errors,
   };
   return { row, detail };
+}
+
+/** The steady run through the published address: no request may fail. */
+export const STEADY_VERDICT = 'steady: no errors';
+
+function steadyVerdict(b: BenchResult): CompareDetail['verdicts'][number] {
+  const kinds = Object.entries(b.errors_by_kind).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
+  return { name: STEADY_VERDICT, pass: b.requests.errors === 0 && b.requests.ok > 0, detail: `${b.requests.errors} errors in ${b.requests.sent} requests${kinds ? ` (${kinds})` : ''}` };
 }
 
 function round(x: number, decimals: number): number {
