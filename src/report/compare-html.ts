@@ -83,7 +83,7 @@ export function renderCompareHtml(r: CompareResult): string {
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`,
     `<title>${esc(title)}</title><style>${REPORT_CSS}</style></head><body>`,
     `<h1>${esc(title)}</h1><p class="sub">${esc(sub)}</p>`,
-    `<h2>Table</h2>${tableHtml(r)}`,
+    `<h2>Table</h2><div style="overflow-x:auto">${tableHtml(r)}</div>`,
     `<h2>Charts</h2>${COMPARE_CHARTS.map((c) => compareChartSvg(r.rows, c)).join('\n')}`,
     `<h2>Failure verdicts (scenario judge) and FTP failures</h2>${detailsHtml(r)}`,
     `</body></html>\n`,
