@@ -1,5 +1,5 @@
 // `lab compare --schemes routing,broadcast` on netns through the real command line: runs to the end, and its rows hold the relations the paper claims (relations only, never times).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -10,7 +10,8 @@ import { STEADY_VERDICT } from '../../src/lab/compare/run.js';
 import { COMPARE_CHARTS } from '../../src/report/compare-html.js';
 import { chromiumStatus, domDump } from '../../src/report/render-check.js';
 import { startLab } from '../helpers/lab-fixture.js';
-import { lab, leftovers, needsRoot } from '../helpers/cli.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { lab, labChild, leftovers, needsRoot } from '../helpers/cli.js';
 
 const chromium = chromiumStatus();
 const inCI = !!process.env.CI && !['false', '0'].includes(process.env.CI);
@@ -85,4 +86,16 @@ t.test('lab compare --schemes routing,broadcast --json --html', { skip: needsRoo
     t.equal(svg.match(/<rect class="bar" data-scheme=/g)?.length ?? 0, measured, `${c.name}: a bar per measured scheme`);
   }
   t.match(dom, /<table class="summary" id="compare">/, 'the table');
+});
+
+t.test('Ctrl-C part way removes the lab in progress', { skip: needsRoot }, async (t) => {
+  const child = labChild(['compare', '--schemes', 'routing,broadcast', '--name', 'hc', '--backend', 'netns', '--duration', '3s']);
+  const closed = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  // until its first lab exists (at most 60 s)
+  for (let i = 0; i < 600 && !existsSync('/run/oneip-lab/hc0routing'); i++) await sleep(100);
+  t.ok(existsSync('/run/oneip-lab/hc0routing'), 'the first lab was being built');
+  await sleep(3000);
+  child.kill('SIGINT');
+  t.equal(await closed, 130, 'exit 130 after SIGINT');
+  for (const name of LABS) t.same(leftovers(name), [], `nothing of ${name} left`);
 });
