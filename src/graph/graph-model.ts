@@ -2,6 +2,7 @@
 import { describeShape, type LinkShape } from '../links/link-shape.js';
 import type { LabState } from '../lab/state.js';
 import type { LabNode, Topology } from '../topology/types.js';
+import { schemeOf } from '../schemes/registry.js';
 
 /** A node's condition: up, or the failure injected into it, or (a server) out of the dispatch function though running. */
 export type NodeCondition = 'up' | 'killed' | 'stopped' | 'link-down' | 'out';
@@ -61,7 +62,7 @@ const NO_STATUS: GraphStatus = { failures: {}, out: [], loss: {}, shape: {} };
 
 function graphNode(t: Topology, n: LabNode, st: GraphStatus): GraphNode {
   const addresses = n.interfaces.map((i) => `${i.name} ${i.address}/${i.prefixLength}`);
-  if (n.role === 'server') addresses.push(`lo ${t.ghost}/32 (ghost)`);
+  if (n.role === 'server' && schemeOf(t).ghostOnServers !== false) addresses.push(`lo ${t.ghost}/32 (ghost)`);
   if (n.role === 'client') addresses.push(`lo ${t.clientPopulation} (clients)`);
   const condition: NodeCondition = st.failures[n.name] ?? (st.out.includes(n.name) ? 'out' : 'up');
   const notes: string[] = [];

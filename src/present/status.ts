@@ -1,6 +1,7 @@
 // How a running lab reads: its scheme, nodes, addresses, injected failures, and watchd (for `lab status` and the shell).
 import type { LabState } from '../lab/state.js';
 import { interfaceCidr } from '../topology/types.js';
+import { schemeOf } from '../schemes/registry.js';
 import { formatEvent } from '../lab/watchd-events.js';
 import type { WatchdStatus } from '../lab/watchd-process.js';
 import { table } from './output.js';
@@ -72,7 +73,7 @@ export function statusJson(state: LabState): StatusJson {
     nodes: t.nodes.map((n) => ({
       name: n.name,
       role: n.role,
-      addresses: [...n.interfaces.map(interfaceCidr), ...(n.role === 'server' ? [`${t.ghost}/32`] : [])],
+      addresses: [...n.interfaces.map(interfaceCidr), ...(n.role === 'server' && schemeOf(t).ghostOnServers !== false ? [`${t.ghost}/32`] : [])],
     })),
     failures: failures(state),
     drained: (state.drained ?? []).map((k) => t.servers[k]?.name ?? `s${k}`),

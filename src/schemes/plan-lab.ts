@@ -21,7 +21,7 @@ export function planLab(t: Topology, state: ClusterState): LabPlan {
   plans.set(t.router.name, router);
   for (const d of t.dispatchers) plans.set(d.name, scheme.dispatcherPlan(t, d, state, fn));
   for (const s of t.servers) {
-    const plan = serverBasePlan(t, s);
+    const plan = scheme.serverBasePlan?.(t, s) ?? serverBasePlan(t, s);
     Object.assign(plan.sysctls, gracefulServerSysctls(t));
     plan.steps.push(...scheme.serverSteps(t, s, state, fn));
     if (t.ftp) plan.steps.push(ftpProcessStep(t, s));
@@ -51,14 +51,16 @@ export interface PlanChange {
 
 /**
  * The change between the plans of two states (of one topology, or of a topology before and after a scale):
- * every part of a node's plan whose text differs, in the new plan's order; a node new in `tAfter` gets all of it. Each part replaces what it sets, so applying the new version of a changed part is the whole change.
+ * every part of a node's plan whose text differs, its steps in the new plan's order; a node new in `tAfter` gets all of it, in order. Each part replaces what it sets, so applying the new version of a changed part is the whole change.
  */
 export function planChanges(t: Topology, before: ClusterState, after: ClusterState, tAfter: Topology = t): PlanChange[] {
   const old = new Map(planLab(t, before).nodes.map((p) => [p.node, byPart(p.steps)]));
   const changes: PlanChange[] = [];
   for (const plan of planLab(tAfter, after).nodes) {
-    const was = old.get(plan.node) ?? new Map<string, PlanStep[]>();
-    const steps = [...byPart(plan.steps)].flatMap(([part, now]) => (renderSteps(now) === renderSteps(was.get(part) ?? []) ? [] : now));
+    const was = old.get(plan.node);
+    // in plan order: a new node's whole plan (its filter before the step that lets it take ghost packets), else the changed parts
+    const changed = new Set([...byPart(plan.steps)].filter(([part, now]) => !was || renderSteps(now) !== renderSteps(was.get(part) ?? [])).map(([part]) => part));
+    const steps = plan.steps.filter((s) => changed.has(s.part ?? ''));
     if (steps.length > 0) changes.push({ node: plan.node, steps });
   }
   return changes;

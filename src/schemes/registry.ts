@@ -2,10 +2,12 @@
 import { UsageError } from '../util/errors.js';
 import type { Topology } from '../topology/types.js';
 import { broadcast } from './broadcast.js';
+import { nat } from './nat.js';
 import { routing } from './routing.js';
-import type { Scheme } from './scheme.js';
+import type { Scheme, SchemeField } from './scheme.js';
+import { tcpRouter } from './tcp-router.js';
 
-const SCHEME_TABLE = { routing, broadcast } satisfies Record<string, Scheme>;
+const SCHEME_TABLE = { routing, broadcast, nat, 'tcp-router': tcpRouter } satisfies Record<string, Scheme>;
 
 export type SchemeName = keyof typeof SCHEME_TABLE;
 
@@ -23,4 +25,9 @@ export function scheme(name: string): Scheme {
 /** The scheme a topology names. */
 export function schemeOf(t: Pick<Topology, 'scheme'>): Scheme {
   return scheme(t.scheme);
+}
+
+/** The schemes that take a scheme-only topology field. */
+export function schemesTaking(field: SchemeField): SchemeName[] {
+  return SCHEME_NAMES.filter((n) => SCHEME_TABLE[n].fields?.includes(field));
 }

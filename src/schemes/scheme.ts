@@ -10,6 +10,10 @@ export interface ServerCounter {
   comment: string;
 }
 
+/** Topology fields that only some schemes take; every other scheme refuses them at load. */
+export const SCHEME_FIELDS = ['nat'] as const;
+export type SchemeField = (typeof SCHEME_FIELDS)[number];
+
 export interface Scheme {
   readonly name: string;
   /** e.g. "routing-based dispatching (paper section 4)" */
@@ -30,4 +34,12 @@ export interface Scheme {
   serverSteps(t: Topology, server: ServerNode, state: ClusterState, fn: DispatchFunction): PlanStep[];
   /** The rule counter that counts the ghost packets dispatched to a server. */
   serverCounter(t: Topology, server: ServerNode): ServerCounter;
+  /** A server's base plan when its servers do not own the ghost (nat, tcp-router); without it, base.ts's serverBasePlan (the ghost alias on lo). */
+  serverBasePlan?(t: Topology, server: ServerNode): NodePlan;
+  /** false when the servers do not carry the ghost (status and graph then show none on them); absent means they do */
+  readonly ghostOnServers?: false;
+  /** The scheme-only topology fields (SCHEME_FIELDS) this scheme takes. */
+  readonly fields?: readonly SchemeField[];
+  /** Why `transition: graceful` does not apply to this scheme (refused at load); absent when it does. */
+  readonly noGraceful?: string;
 }

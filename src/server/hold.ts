@@ -115,6 +115,8 @@ async function main(): Promise<void> {
   const held = values.from.split(',').map((c) => new Held(c, values.target!, Number(values.port), Number(values.interval), Number(values.timeout), t0));
   await Promise.all(held.map((h) => h.open()));
   console.log(JSON.stringify({ ready: held.filter((h) => h.record.opened_ms >= 0).length, of: held.length }));
+  // the records are printed at SIGTERM: stay up even when every connection has broken (no socket left to keep node running)
+  setInterval(() => undefined, 60_000);
   process.once('SIGTERM', () => {
     void Promise.all(held.map((h) => h.stop(2000))).then(() => {
       for (const h of held) console.log(JSON.stringify(h.record));

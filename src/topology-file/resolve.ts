@@ -9,7 +9,8 @@ import {
   parseCidr,
   type Cidr,
 } from '../net/ipv4.js';
-import { schemeOf } from '../schemes/registry.js';
+import { schemeOf, schemesTaking } from '../schemes/registry.js';
+import { SCHEME_FIELDS, type Scheme } from '../schemes/scheme.js';
 import { resolveLinks } from '../links/link-schema.js';
 import { DEFAULTS, type RawServerEntry, type RawTopology } from './schema.js';
 import type { LabInterface, LabNetwork, LabNode, NodeRole, ServerNode, Topology } from '../topology/types.js';
@@ -99,6 +100,8 @@ export function resolveTopology(raw: RawTopology, file: string): ResolveResult {
   } else if (!inRouter && !scheme.dispatchers.allowed.includes(dispatcherCount)) {
     problems.add(['dispatchers'], `${scheme.dispatchers.rule}; got ${dispatcherCount}`);
   }
+
+  schemeFieldProblems(raw, scheme, problems);
 
   // networks must be disjoint; nothing below makes sense otherwise
   const before = problems.list.length;
@@ -207,7 +210,18 @@ export function resolveTopology(raw: RawTopology, file: string): ResolveResult {
   }
 
   if (problems.list.length > 0) return fail();
-  return { ok: true, topology: build(raw, file, addrs, entries, dispatcherNames, ghost1, lan, cl) };
+  return { ok: true, topology: build(raw, file, addrs, entries, dispatcherNames, ghost1, lan, cl, scheme) };
+}
+
+/** Fields only some schemes take (`nat`) on another scheme, and `transition: graceful` where the scheme has no graceful transitions. */
+function schemeFieldProblems(raw: RawTopology, scheme: Scheme, problems: Problems): void {
+  for (const field of SCHEME_FIELDS) {
+    if (raw[field] === undefined || scheme.fields?.includes(field)) continue;
+    problems.add([field], `${field} is a field of the ${schemesTaking(field).join(', ')} scheme only; the ${scheme.name} scheme takes none: leave it out`);
+  }
+  if (raw.transition === 'graceful' && scheme.noGraceful) {
+    problems.add(['transition'], `the ${scheme.name} scheme has no graceful transitions (${scheme.noGraceful}): leave transition out or set it to abrupt`);
+  }
 }
 
 /** The topology's `server`: a built-in HTTP server, or the user's service with its health probe made explicit. */
@@ -227,6 +241,7 @@ function build(
   ghost1: string,
   lan: Net,
   cl: Net,
+  scheme: Scheme,
 ): Topology {
   const iface = (a: Addr): LabInterface => ({
     name: a.net.key,
@@ -268,6 +283,7 @@ function build(
     transitionTimeoutMs: raw['transition-timeout'],
     links: resolveLinks(raw.links),
     ftp: raw.ftp,
+    ...(scheme.fields?.includes('nat') ? { nat: { ftpHelper: raw.nat?.['ftp-helper'] ?? false } } : {}),
     nodes: [client, router, ...dispatchers, ...servers],
     servers,
     dispatchers,

@@ -218,6 +218,12 @@ export const topologySchema = z.strictObject(
     'transition-timeout': transitionTimeout.prefault(DEFAULTS.transitionTimeout),
     links: linksSchema,
     ftp: z.boolean({ error: expected('true or false') }).default(false),
+    nat: z
+      .strictObject(
+        { 'ftp-helper': z.boolean({ error: expected('true or false') }).default(false) },
+        { error: expected('a mapping (ftp-helper)') },
+      )
+      .optional(),
   },
   { error: expected('a mapping of topology fields') },
 );

@@ -69,6 +69,12 @@ export interface WatchdSpec {
   misses: number;
 }
 
+/** nat scheme: `nat:` in the topology. */
+export interface NatSpec {
+  /** the dispatcher attaches the FTP conntrack helper to control connections (port 21) of the ghost */
+  ftpHelper: boolean;
+}
+
 export interface Topology {
   name: string;
   /** the file it was read from, for messages */
@@ -97,6 +103,8 @@ export interface Topology {
   transition: 'graceful' | 'abrupt';
   /** graceful: a transition ends at the latest this long after it started; what is left then is reset */
   transitionTimeoutMs: number;
+  /** nat scheme only: the dispatcher's NAT options (present for nat topologies) */
+  nat?: NatSpec;
   /** shaping of every interface on a network (Mininet's TCLink): `lan` the server LAN, `client` the client link */
   links?: { lan?: LinkShape; client?: LinkShape };
   /** vsftpd on every server (topology `ftp: true`): anonymous read-only, active and passive (paper 3.1) */

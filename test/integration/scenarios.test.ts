@@ -32,8 +32,8 @@ for (const { backend, skip } of await backendCases()) {
   }
 }
 
-/** Graceful change (issue 11): keep-alive connections across growth and a put-back by watchd (routing, netns; drain.yaml and Docker are not held yet). */
-const GRACEFUL = ['grow', 'revive-graceful'];
+/** Graceful change (issue 11): keep-alive connections across growth, a drain and put-back, and a put-back by watchd (netns). */
+const GRACEFUL = ['grow', 'drain', 'revive-graceful'];
 
 for (const { backend, skip } of (await backendCases()).filter((c) => c.backend === 'netns')) {
   for (const name of GRACEFUL) {

@@ -36,7 +36,7 @@ const shipped = (name: string): Topology => {
   return parseTopology(`name: tab\nscheme: ${file}\nservers: 4\ndispatch: {function: table, buckets: 16}\n`, `<${name}>`);
 };
 
-for (const name of ['routing', 'broadcast', 'routing-router']) {
+for (const name of ['routing', 'broadcast', 'routing-router', 'nat', 'tcp-router']) {
   t.test(`golden plan of topologies/${name}.yaml`, async (t) => checkGolden(t, name, planOf(shipped(name))));
 }
 
@@ -46,6 +46,8 @@ const states: [string, string, (t: Topology) => ClusterState][] = [
   ['routing-table-s1-failed', 'routing-table', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
   ['routing-s1-failed', 'routing', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
   ['broadcast-s1-failed', 'broadcast', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
+  ['nat-s1-failed', 'nat', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
+  ['tcp-router-table-s1-failed', 'tcp-router-table', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
   ['routing-backup-failed-over', 'routing-backup', (t) => ({ ...initialClusterState(t), activeDispatcher: 'dispatcher2', probes: true })],
   // graceful transitions: s1 put back while the connections its clients opened on stand-ins finish there
   ['routing-transition-s1-back', 'routing-graceful', (t) => ({ ...initialClusterState(t), transition: { from: { servers: 4, alive: [0, 2, 3], weights: [1, 1, 1, 1] }, started: 0 } })],
@@ -145,4 +147,24 @@ t.test('dispatcher: router: the router carries the dispatch rules; a server out 
   const router = renderSteps(planOf(topology).nodes.find((p) => p.node === 'router')!.steps);
   t.notMatch(router, /ip route replace 10\.0\.0\.100\/32 via \S+ dev lan$/m, 'no main-table route of the ghost: every ghost packet is marked and takes its server\'s table');
   t.match(router, /ip rule add fwmark 4 lookup 103/);
+});
+
+t.test('planChanges: a server new in a scale gets its whole plan in plan order (its filter before the pkt_type fix that lets it take ghost packets)', async (t) => {
+  const { resizeTopology } = await import('../../src/topology-file/resize.js');
+  for (const name of ['broadcast-graceful', 'broadcast', 'routing-graceful']) {
+    const before = shipped(name);
+    const after = resizeTopology(before, 5);
+    const s0 = initialClusterState(before);
+    const grown = { ...s0, alive: [...s0.alive, 4] };
+    const s4 = planChanges(before, s0, grown, after).find((c) => c.node === 's4');
+    t.ok(s4, `${name}: s4 gets a plan`);
+    t.equal(renderSteps(s4!.steps), renderSteps(planLab(after, grown).nodes.find((p) => p.node === 's4')!.steps), `${name}: s4's steps are its plan, in order`);
+  }
+  const tracked = planChanges(shipped('broadcast-graceful'), initialClusterState(shipped('broadcast-graceful')), { ...initialClusterState(shipped('broadcast-graceful')), alive: [0, 2, 3] });
+  for (const c of tracked) {
+    const full = planLab(shipped('broadcast-graceful'), { ...initialClusterState(shipped('broadcast-graceful')), alive: [0, 2, 3] }).nodes.find((p) => p.node === c.node)!.steps;
+    const texts = full.map((s) => renderSteps([s]));
+    const order = c.steps.map((s) => texts.indexOf(renderSteps([s])));
+    t.ok(order.every((k, i) => k >= 0 && (i === 0 || k > order[i - 1]!)), `${c.node}: changed steps keep the plan's order (${order.join(' ')})`);
+  }
 });

@@ -9,7 +9,7 @@ import { schemeOf } from '../../src/schemes/registry.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const badDir = `${root}test/fixtures/bad-topologies/`;
-const FORMAT = /^.+:\d+:\d+: [\w.]+: .+$/;
+const FORMAT = /^.+:\d+:\d+: [\w.-]+: .+$/;
 
 /** The TopologyError thrown by `fn` (fails the test when nothing or something else is thrown). */
 function topologyError(t: Test, fn: () => unknown): TopologyError {
@@ -178,7 +178,7 @@ const BAD: Record<string, { line: number; column: number; field: string; message
   'servers-zero.yaml': { line: 4, column: 10, field: 'servers', message: /between 1 and 250.*got 0/ },
   'servers-251.yaml': { line: 4, column: 10, field: 'servers', message: /between 1 and 250.*got 251/ },
   'servers-run-out.yaml': { line: 5, column: 10, field: 'servers', message: /do not fit.*at most 4 fit/ },
-  'unknown-scheme.yaml': { line: 3, column: 9, field: 'scheme', message: /one of routing \| broadcast, got "nat"/ },
+  'unknown-scheme.yaml': { line: 3, column: 9, field: 'scheme', message: /one of routing \| broadcast \|.*nat.*, got "lvs"/ },
   'missing-scheme.yaml': { line: 2, column: 1, field: 'scheme', message: /required: one of routing \| broadcast/ },
   'unknown-backend.yaml': { line: 4, column: 10, field: 'backend', message: /one of auto \| netns \| docker/ },
   'unknown-function.yaml': { line: 5, column: 13, field: 'dispatch.function', message: /one of modulo \| table/ },
@@ -196,6 +196,13 @@ const BAD: Record<string, { line: number; column: number; field: string; message
   'ghost1-outside-lan.yaml': { line: 4, column: 9, field: 'ghost1', message: /outside the LAN/ },
   'ftp-not-boolean.yaml': { line: 4, column: 6, field: 'ftp', message: /must be true or false, got "on"/ },
   'not-a-mapping.yaml': { line: 2, column: 1, field: 'topology', message: /must be a mapping.*got a list/ },
+  'nat-unknown-key.yaml': { line: 6, column: 3, field: 'nat.sip-helper', message: /unknown key "sip-helper"/ },
+  'nat-wrong-type.yaml': { line: 4, column: 19, field: 'nat.ftp-helper', message: /must be true or false, got 1/ },
+  'nat-not-a-mapping.yaml': { line: 4, column: 6, field: 'nat', message: /must be a mapping \(ftp-helper\), got true/ },
+  'nat-on-routing.yaml': { line: 5, column: 3, field: 'nat', message: /field of the nat scheme only; the routing scheme takes none/ },
+  'nat-graceful.yaml': { line: 4, column: 13, field: 'transition', message: /the nat scheme has no graceful transitions.*conntrack.*set it to abrupt/ },
+  'tcp-router-graceful.yaml': { line: 5, column: 13, field: 'transition', message: /the tcp-router scheme has no graceful transitions.*holds no state/ },
+  'nat-dispatchers-two.yaml': { line: 4, column: 14, field: 'dispatchers', message: /nat scheme takes exactly 1 dispatcher.*got 2/ },
 };
 
 t.test('every bad fixture has a row in the table', async (t) => {
@@ -283,4 +290,23 @@ t.test('dispatcher: router: no dispatcher node, the router carries the dispatch 
   t.strictSame(scheme.serverCounter(topo, topo.servers[1]!), { node: 'router', comment: 'to s1' });
   t.equal(parseTopology('name: rr\nscheme: routing\ndispatcher: router\ndispatchers: 0\n', 'rr.yaml').dispatchers.length, 0, 'dispatchers: 0 is the same');
   t.equal(parseTopology('name: rr\nscheme: routing\n', 'rr.yaml').dispatcher, 'node', 'the default: a dispatcher node');
+});
+
+t.test('topologies/nat.yaml and topologies/tcp-router.yaml: one dispatcher, its counters per server, the nat field', async (t) => {
+  for (const [file, scheme, name] of [['nat', 'nat', 'nat'], ['tcp-router', 'tcp-router', 'tcprouter']] as const) {
+    const topo = loadTopology(`${root}topologies/${file}.yaml`);
+    t.match(topo, { name, scheme, ghost: '10.0.0.100', transition: 'abrupt' });
+    t.strictSame(topo.nodes.map((n) => n.name), ['client', 'router', 'dispatcher', 's0', 's1', 's2', 's3'], `${file}: client, router, one dispatcher, 4 servers`);
+    t.strictSame(schemeOf(topo).dispatchNodes(topo).map((n) => n.name), ['dispatcher']);
+    t.strictSame(schemeOf(topo).serverCounter(topo, topo.servers[2]!), { node: 'dispatcher', comment: 'to s2' });
+  }
+  t.strictSame(loadTopology(`${root}topologies/nat.yaml`).nat, { ftpHelper: false });
+  t.strictSame(parseTopology('name: n\nscheme: nat\n', 'n.yaml').nat, { ftpHelper: false }, 'the FTP helper is off by default');
+  t.strictSame(parseTopology('name: n\nscheme: nat\nnat: {}\n', 'n.yaml').nat, { ftpHelper: false });
+  t.strictSame(parseTopology('name: n\nscheme: nat\nnat: {ftp-helper: true}\n', 'n.yaml').nat, { ftpHelper: true });
+  t.equal(parseTopology('name: n\nscheme: tcp-router\n', 'n.yaml').nat, undefined, 'tcp-router has no nat options');
+  t.equal(parseTopology('name: n\nscheme: nat\ntransition: abrupt\n', 'n.yaml').transition, 'abrupt', 'transition: abrupt is fine');
+  const err = topologyError(t, () => parseTopology('name: n\nscheme: broadcast\nnat: {ftp-helper: false}\n', 'n.yaml'));
+  t.match(err.issues, [{ field: 'nat', message: /nat scheme only; the broadcast scheme takes none/ }], 'even a nat field that says false is refused on another scheme');
+  t.match(topologyError(t, () => parseTopology('name: n\nscheme: tcp-router\ndispatcher: router\n', 'n.yaml')).issues, [{ field: 'dispatcher' }], 'neither dispatches in the router');
 });
