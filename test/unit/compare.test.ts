@@ -2,7 +2,11 @@
 import t, { type Test } from 'tap';
 import { compareLabName, parseCompareFlags } from '../../src/lab/compare/options.js';
 import { failureFigures } from '../../src/lab/compare/failure.js';
-import { peersOfJson } from '../../src/lab/compare/probes.js';
+import { dispatcherStateScript, peersOfJson } from '../../src/lab/compare/probes.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { comparePlan } from '../../src/lab/compare/run.js';
 import { dispatcherNode } from '../../src/lab/compare/topology.js';
 import type { CompareResult, CompareRow } from '../../src/lab/compare/types.js';
@@ -140,4 +144,18 @@ t.test('small parts: the peer set JSON, the FTP clients and curl lines', async (
   t.strictSame(ftpClients('198.18.128.0/17', 3), ['198.18.128.1', '198.18.128.2', '198.18.128.3']);
   t.strictSame(ftpCurlArgv('passive', '198.18.128.1', '10.0.0.100').slice(6), ['--disable-epsv', '--no-ftp-skip-pasv-ip', 'ftp://10.0.0.100/oneip.txt']);
   t.strictSame(ftpCurlArgv('active', '198.18.128.1', '10.0.0.100').slice(6), ['--disable-eprt', '-P', '-', 'ftp://10.0.0.100/oneip.txt']);
+});
+
+t.test('the state probe counts the conntrack entries of connections to the published address, not watchd\'s probes', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'olab-ct-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const table = join(dir, 'nf_conntrack');
+  writeFileSync(table, [
+    'ipv4     2 tcp      6 117 SYN_SENT src=198.18.0.1 dst=10.0.1.10 sport=61099 dport=80 [UNREPLIED] src=10.0.1.10 dst=198.18.0.1 sport=80 dport=61099 mark=0 use=2',
+    'ipv4     2 tcp      6 117 TIME_WAIT src=198.18.128.5 dst=10.0.0.100 sport=40000 dport=80 src=10.0.1.11 dst=198.18.128.5 sport=80 dport=40000 [ASSURED] mark=0 use=2',
+    'ipv4     2 tcp      6 117 TIME_WAIT src=198.18.128.6 dst=10.0.0.100 sport=40001 dport=80 src=10.0.1.12 dst=198.18.128.6 sport=80 dport=40001 [ASSURED] mark=0 use=2',
+    'ipv4     2 tcp      6 117 TIME_WAIT src=10.0.1.12 dst=198.18.128.7 sport=80 dport=1 src=198.18.128.7 dst=10.0.0.100 sport=1 dport=80 mark=0 use=2',
+  ].join('\n') + '\n');
+  const out = execFileSync('sh', ['-c', dispatcherStateScript('10.0.0.100', table)], { encoding: 'utf8' });
+  t.equal(out.split('\n')[0], '2', 'two entries whose original destination is the ghost');
 });

@@ -14,14 +14,22 @@ export async function interfaceBytes(lab: RunningLab, node: string, ifname: stri
 }
 
 /**
- * A node's connection state now: conntrack entries (nf_conntrack_count of its namespace; 0 where conntrack never
- * started there) plus TCP sockets, other than listening ones, whose local address is the published one (a proxy's
- * or a front's client sessions).
+ * A node's state of the clients' connections now: conntrack entries whose original destination is the published
+ * address (watchd's probes, which some schemes route through the dispatcher, are not the clients'; where the kernel
+ * has no /proc/net/nf_conntrack, all of nf_conntrack_count; 0 where conntrack never started in the node), plus TCP
+ * sockets, other than listening ones, whose local address is the published one (a proxy's or a front's sessions).
  */
+export function dispatcherStateScript(ghost: string, table = '/proc/net/nf_conntrack'): string {
+  const tracked = `awk -v g=dst=${ghost} '{ for (i = 1; i <= NF; i++) if ($i ~ /^dst=/) { if ($i == g) n++; break } } END { print n + 0 }' ${table}`;
+  return [
+    `if [ -r ${table} ]; then ${tracked}; else cat /proc/sys/net/netfilter/nf_conntrack_count 2>/dev/null || echo 0; fi`,
+    `ss -tanH state connected src ${ghost} | wc -l`,
+  ].join('; ');
+}
+
 export async function dispatcherState(lab: RunningLab, node: string, ghost: string): Promise<number> {
-  const script = `cat /proc/sys/net/netfilter/nf_conntrack_count 2>/dev/null || echo 0; ss -tanH state connected src ${ghost} | wc -l`;
-  const r = await lab.backend.exec(node, ['sh', '-c', script], { timeoutMs: EXEC_MS });
-  assertOk(node, 'reading its conntrack count and TCP sessions', r);
+  const r = await lab.backend.exec(node, ['sh', '-c', dispatcherStateScript(ghost)], { timeoutMs: EXEC_MS });
+  assertOk(node, 'reading its conntrack entries and TCP sessions', r);
   return r.stdout.trim().split(/\s+/).reduce((a, v) => a + (Number(v) || 0), 0);
 }
 
