@@ -95,6 +95,25 @@ t.test('lab compare --schemes routing,broadcast --json --html', { skip: needsRoo
   t.match(dom, /<table class="summary" id="compare">/, 'the table');
 });
 
+t.test('lab compare --schemes routing,nat,tcp-router: the relations of the issue for the peers merged so far', { skip: needsRoot }, async (t) => {
+  const r = longLab(['compare', '--schemes', 'routing,nat,tcp-router', '--servers', '4', '--duration', '3s', '--name', 'hc', '--backend', 'netns', '--json']);
+  t.equal(r.code, 0, `ran to the end\n${r.stderr.slice(-1500)}`);
+  for (const name of ['hc0routing', 'hc1nat', 'hc2tcprout']) t.same(leftovers(name), [], `${name} removed`);
+  if (r.code !== 0) return;
+  const rows = Object.fromEntries((JSON.parse(r.stdout) as CompareJson).rows.map((x) => [x.scheme, x]));
+  const [routing, nat, tcpr] = [rows.routing!, rows.nat!, rows['tcp-router']!];
+  t.ok(nat.dispatcher_state_peak > 0, `nat: the dispatcher holds state (${nat.dispatcher_state_peak})`);
+  t.equal(routing.dispatcher_state_peak, 0, 'routing: none');
+  t.equal(tcpr.dispatcher_state_peak, 0, 'tcp-router: none (stateless rewrite)');
+  t.ok(routing.dispatcher_bytes_per_byte * 10 <= nat.dispatcher_bytes_per_byte, `routing's dispatcher carries at least 10 times fewer bytes than nat's (${routing.dispatcher_bytes_per_byte} vs ${nat.dispatcher_bytes_per_byte})`);
+  t.equal(nat.ftp.passive, false, 'nat without its helper: passive FTP fails');
+  t.strictSame(routing.ftp, { passive: true, active: true }, 'routing: both FTP modes');
+  for (const x of [routing, nat, tcpr]) {
+    t.equal(x.connections_per_request, 1, `${x.scheme}: one connection per request`);
+    t.equal(x.failure.other_clients_errors, 0, `${x.scheme}: the others' clients never noticed the failure`);
+  }
+});
+
 t.test('Ctrl-C part way removes the lab in progress', { skip: needsRoot }, async (t) => {
   const child = labChild(['compare', '--schemes', 'routing,broadcast', '--name', 'hc', '--backend', 'netns', '--duration', '3s']);
   const closed = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
