@@ -5,8 +5,10 @@
 #              it again: the way out of a deadlocked engine (moby/moby#46661). Never touches anyone else's dockerd.
 set -uo pipefail
 
-LOG=/var/log/oneip-dockerd.log
-MARKER=/run/oneip-lab-dockerd.pid
+# (the three paths can be moved for the script's own test: OLAB_DOCKERD_LOG, OLAB_DOCKERD_MARKER, OLAB_DOCKER_PIDFILE)
+LOG=${OLAB_DOCKERD_LOG:-/var/log/oneip-dockerd.log}
+MARKER=${OLAB_DOCKERD_MARKER:-/run/oneip-lab-dockerd.pid}
+PIDFILE=${OLAB_DOCKER_PIDFILE:-/var/run/docker.pid}
 WAIT_S=${OLAB_DOCKERD_WAIT_S:-60}
 # A dockerd started here serves labs only, so it leaves the host's firewall and sysctls alone: no iptables rules,
 # no br_netfilter (bridged lab traffic never meets the host's conntrack, and nothing of the host is tracked
@@ -15,12 +17,14 @@ DOCKERD_ARGS=${OLAB_DOCKERD_ARGS:---iptables=false --ip6tables=false --ip-forwar
 say() { printf 'ensure-docker: %s\n' "$*" >&2; }
 
 engine_answers() { timeout 10 docker info >/dev/null 2>&1; }
+# whether a process still runs (a zombie has ended: it only waits for its parent to reap it)
+running() { [ -d "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
 
 # the pid of a dockerd this script started: the marker's, or (started before markers) the one whose stdout is $LOG
 our_dockerd() {
   local pid
-  for pid in "$(cat "$MARKER" 2>/dev/null)" "$(cat /var/run/docker.pid 2>/dev/null)"; do
-    [ -n "$pid" ] && [ -d "/proc/$pid" ] || continue
+  for pid in "$(cat "$MARKER" 2>/dev/null)" "$(cat "$PIDFILE" 2>/dev/null)"; do
+    [ -n "$pid" ] && running "$pid" || continue
     [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ] || continue
     [ "$(readlink "/proc/$pid/fd/1" 2>/dev/null)" = "$LOG" ] || continue
     echo "$pid"; return 0
@@ -31,19 +35,19 @@ our_dockerd() {
 if [ "${1:-}" = "--restart" ]; then
   [ "$(id -u)" -eq 0 ] || { say "--restart needs root"; exit 1; }
   if ! pid=$(our_dockerd); then
-    other=$(cat /var/run/docker.pid 2>/dev/null || true)
-    say "no dockerd started by the lab runs${other:+ (pid $other in /var/run/docker.pid belongs to another dockerd)}; not restarting it: restart it yourself (systemctl restart docker)"
+    other=$(cat "$PIDFILE" 2>/dev/null || true)
+    say "no dockerd started by the lab runs${other:+ (pid $other in $PIDFILE belongs to another dockerd)}; not restarting it: restart it yourself (systemctl restart docker)"
     exit 1
   fi
   say "stopping the lab's dockerd (pid $pid)"
   kill -TERM "$pid" 2>/dev/null
-  for _ in $(seq 1 30); do [ -d "/proc/$pid" ] || break; sleep 1; done
-  if [ -d "/proc/$pid" ]; then
+  for _ in $(seq 1 30); do running "$pid" || break; sleep 1; done
+  if running "$pid"; then
     say "dockerd (pid $pid) still runs after 30 s of SIGTERM: SIGKILL"
     kill -KILL "$pid" 2>/dev/null
-    for _ in $(seq 1 10); do [ -d "/proc/$pid" ] || break; sleep 1; done
+    for _ in $(seq 1 10); do running "$pid" || break; sleep 1; done
   fi
-  [ -d "/proc/$pid" ] && { say "dockerd (pid $pid) did not end"; exit 1; }
+  running "$pid" && { say "dockerd (pid $pid) did not end"; exit 1; }
   rm -f "$MARKER"
 fi
 

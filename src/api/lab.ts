@@ -29,6 +29,10 @@ export interface BenchOptions {
   timeout?: string | number;
   workers?: number;
   seed?: number;
+  /** the target is a name each client resolves by asking this server (default: the scheme's, e.g. the dns scheme's) */
+  resolver?: string;
+  /** keep a record of every request (result.records; with a name resolved, every DNS query in result.dns.records) */
+  records?: boolean;
   /** the generator's progress, about every 250 ms */
   onProgress?: (p: BenchProgress) => void;
   /** aborting ends the sending window early; the result still comes */
@@ -64,7 +68,7 @@ function concerns(e: WatchdEvent, node: string): boolean {
 
 function benchFlags(o: BenchOptions): BenchFlags {
   const flags: BenchFlags = {};
-  const keys = ['target', 'port', 'duration', 'rate', 'concurrency', 'mode', 'clients', 'skew', 'clientsFrom', 'bytes', 'timeout', 'workers', 'seed'] as const;
+  const keys = ['target', 'port', 'duration', 'rate', 'concurrency', 'mode', 'clients', 'skew', 'clientsFrom', 'bytes', 'timeout', 'workers', 'seed', 'resolver'] as const;
   for (const k of keys) if (o[k] !== undefined) flags[k] = String(o[k]);
   return flags;
 }
@@ -148,7 +152,7 @@ export class Lab implements AsyncDisposable {
 
   /** `lab bench`: real HTTP load through the ghost from the client node; the object `lab bench --json` prints. */
   bench(o: BenchOptions = {}): Promise<BenchResult> {
-    return runBench(this.live(), benchFlags(o), { ...(o.onProgress ? { onProgress: o.onProgress } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+    return runBench(this.live(), benchFlags(o), { ...(o.onProgress ? { onProgress: o.onProgress } : {}), ...(o.signal ? { signal: o.signal } : {}), ...(o.records ? { records: true } : {}) });
   }
 
   /** watchd's events so far (`lab logs watchd --json`). */

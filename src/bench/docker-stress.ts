@@ -1,4 +1,5 @@
 // Benchmark (not a test): cycles of a 32-server Docker lab up, 8 servers killed and revived at once, down; prints cycles, any hang, the slowest call, and whether the engine still answers.
+import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { labObjects } from '../backends/docker/clean.js';
@@ -8,14 +9,22 @@ import { downLab } from '../lab/down.js';
 import { upLab } from '../lab/up.js';
 import { table } from '../present/output.js';
 import { parseTopology } from '../topology-file/load.js';
+import { checkLabName } from '../util/lab-name.js';
 
 const { values } = parseArgs({
-  options: { cycles: { type: 'string', default: '20' }, servers: { type: 'string', default: '32' }, kill: { type: 'string', default: '8' } },
+  options: {
+    cycles: { type: 'string', default: '20' },
+    servers: { type: 'string', default: '32' },
+    kill: { type: 'string', default: '8' },
+    name: { type: 'string', default: 'dstress' },
+  },
 });
 const cycles = Number(values.cycles);
 const servers = Number(values.servers);
 const kills = Number(values.kill);
-const NAME = 'dstress';
+const NAME = checkLabName(values.name);
+// subnets of no shipped topology or test: a Docker lab of the defaults elsewhere on the engine does not stop it
+const NETS = 'lan: 10.0.61.0/24\nclient: {link: 198.18.61.0/24}\n';
 
 let slowest = { call: '', ms: 0 };
 observeCalls((call, ms) => {
@@ -29,7 +38,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<number> {
 }
 
 async function cycle(): Promise<[number, number, number, number]> {
-  const t = parseTopology(`name: ${NAME}\nscheme: routing\nservers: ${servers}\nwatchd: {enabled: false}\n`, '<docker-stress>');
+  const t = parseTopology(`name: ${NAME}\nscheme: routing\nservers: ${servers}\n${NETS}watchd: {enabled: false}\n`, '<docker-stress>');
   let lab: Awaited<ReturnType<typeof upLab>> | undefined;
   const up = await timed(async () => void (lab = await upLab(t, '<docker-stress>', { name: NAME, backend: 'docker' })));
   const victims = t.servers.slice(0, kills).map((s) => s.name);
@@ -45,6 +54,7 @@ if (!engine.ok) {
   process.exit(1);
 }
 await downLab(NAME).catch(() => {});
+const started = performance.now();
 const rows: (string | number)[][] = [];
 let hang = '';
 for (let i = 1; i <= cycles && !hang; i++) {
@@ -68,7 +78,15 @@ try {
 } catch (err) {
   answered = `NO (${err instanceof Error ? err.message : String(err)})`;
 }
-console.log(`docker network ls answered afterwards in: ${answered}`);
+console.log(`network listing (API) answered afterwards in: ${answered}`);
+// the command a user would type, with its own 5 s limit
+const t0 = performance.now();
+const cli = spawnSync('timeout', ['5', 'docker', 'network', 'ls', '-q'], { encoding: 'utf8' });
+const cliMs = performance.now() - t0;
+const cliOk = cli.status === 0;
+console.log(`\`docker network ls\` answered afterwards: ${cliOk ? `yes, in ${cliMs.toFixed(0)} ms` : `NO (${cli.status === 124 ? 'no answer within 5 s' : `exit ${cli.status}: ${(cli.stderr ?? '').trim()}`})`}`);
 const left = await labObjects(NAME);
 console.log(`left of the lab: ${[...left.containers, ...left.networks].map((o) => o.name).join(', ') || 'nothing'}`);
-process.exitCode = hang || left.containers.length + left.networks.length > 0 ? 1 : 0;
+const total = (performance.now() - started) / 1000;
+console.log(`total: ${total.toFixed(0)} s`);
+process.exitCode = hang || !cliOk || left.containers.length + left.networks.length > 0 ? 1 : 0;

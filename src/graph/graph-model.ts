@@ -88,7 +88,7 @@ export function graphModel(t: Topology, status: GraphStatus = NO_STATUS, labName
     subtitle: `${t.scheme} dispatching, ${t.dispatch.function} function, ${t.servers.length} servers${backend}; ghost ${t.ghost}`,
     ghost: t.ghost,
     scheme: t.scheme,
-    ...(t.scheme === 'broadcast' ? { ghost1: t.ghost1 } : {}),
+    ...(schemeOf(t).usesGhost1 ? { ghost1: t.ghost1 } : {}),
     ghostRoute,
     networks: [
       { name: 'cl', label: 'client link', subnet: t.networks.client.subnet, ...shaping(t.links?.client) },

@@ -76,8 +76,12 @@ export function parsePercent(text: string): number {
 }
 
 /** What watchd will do about it, for the confirmation line. */
-function watchdNote(lab: RunningLab): string {
+async function watchdNote(lab: RunningLab, node?: string): Promise<string> {
+  const { schemeOf } = await import('../schemes/registry.js');
   const w = lab.state.watchd;
+  // a dispatcher watchd does not probe (the dns scheme's name server) is not masked
+  const probed = node === undefined || !lab.state.topology.dispatchers.some((d) => d.name === node) || schemeOf(lab.state.topology).dispatchersOnPath !== false;
+  if (w && !probed) return '; watchd does not probe a name server: nothing masks it (lab revive brings it back)';
   return w ? `; watchd masks it within about ${w.misses + 1} probe rounds of ${w.intervalMs} ms (lab logs watchd)` : '';
 }
 
@@ -93,7 +97,7 @@ export const ACTIONS: readonly ActionDefinition[] = [
     shellDescription: 'crash a node at once: its processes die, its links drop',
     run: async (lab, a) => {
       await (await failures()).killNode(lab, a.node!);
-      return `${a.node} killed${watchdNote(lab)}`;
+      return `${a.node} killed${await watchdNote(lab, a.node)}`;
     },
     effect: () => 'fails',
   },
@@ -102,7 +106,7 @@ export const ACTIONS: readonly ActionDefinition[] = [
     description: 'stop a node gracefully: SIGTERM to its processes (SIGKILL after 5 s); links and rules stay',
     shellDescription: "stop a node's processes gracefully (SIGTERM); links and rules stay",
     refuse: (n) => (n.role === 'server' ? undefined : `stop ends a node's processes, and a ${n.role} does its work in the kernel: use kill ${n.name} or link ${n.name} down`),
-    run: async (lab, a) => `${a.node}: stopped ${started(await (await failures()).stopNode(lab, a.node!))}${watchdNote(lab)}`,
+    run: async (lab, a) => `${a.node}: stopped ${started(await (await failures()).stopNode(lab, a.node!))}${await watchdNote(lab, a.node)}`,
     effect: () => 'fails',
   },
   {
@@ -125,7 +129,7 @@ export const ACTIONS: readonly ActionDefinition[] = [
     run: async (lab, a) => {
       const up = a.kind === 'link' && a.up;
       await (await failures()).setNodeLink(lab, a.node!, up);
-      return `${a.node}: LAN link ${up ? 'up' : 'down'}${up ? '' : watchdNote(lab)}`;
+      return `${a.node}: LAN link ${up ? 'up' : 'down'}${up ? '' : await watchdNote(lab, a.node)}`;
     },
     effect: (a) => (a.kind === 'link' && a.up ? 'restores' : 'fails'),
   },

@@ -28,12 +28,14 @@ export interface ChooseOptions {
 const PING_MS = 5000;
 /** A network listing must answer this fast before a lab is built on the engine (a deadlocked one never does). */
 const NETWORKS_MS = 10_000;
+/** `auto` looks only this long before taking netns. */
+const AUTO_NETWORKS_MS = 5000;
 
 /** Whether the node image exists, or can be built offline here. */
 async function imageCanBeHad(): Promise<{ ok: boolean; reason: string }> {
   const tag = loadRecipe().tag;
   if (await imageExists(dockerClient(), tag)) return { ok: true, reason: `image ${tag} is built` };
-  if (await haveProgram('mmdebstrap')) return { ok: true, reason: `image ${tag} will be built offline with mmdebstrap (about a minute, once)` };
+  if (await haveProgram('mmdebstrap')) return { ok: true, reason: `image ${tag} will be built offline with mmdebstrap (one to two minutes, once)` };
   return { ok: false, reason: `image ${tag} is not built and mmdebstrap is missing; --backend docker builds it` };
 }
 
@@ -61,6 +63,13 @@ async function auto(): Promise<ChosenBackend> {
   if (!engine.ok) {
     const why = engine.state === 'stuck' ? 'the Docker engine does not answer' : 'no Docker engine answers';
     return { kind: 'netns', reason: `${why}; --backend docker sets one up` };
+  }
+  // a deadlocked engine (moby/moby#46661) still answers pings: a lab on it would fail at its first network call
+  try {
+    await networksAnswer(AUTO_NETWORKS_MS);
+  } catch (err) {
+    if (!(err instanceof DockerDeadlineError)) throw err;
+    return { kind: 'netns', reason: `the Docker engine answers pings but no network listing within ${AUTO_NETWORKS_MS} ms; bash scripts/ensure-docker.sh --restart restarts a dockerd the lab started` };
   }
   const image = await imageCanBeHad();
   if (!image.ok) return { kind: 'netns', reason: image.reason };

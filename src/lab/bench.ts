@@ -8,6 +8,8 @@ import { parseLoadArgs } from '../load/options.js';
 import type { LoadResult } from '../load/run-load.js';
 import type { BenchResult } from '../report/bench-result.js';
 import { benchMetrics } from './bench-metrics.js';
+import { rotationMetrics } from './bench-rotation.js';
+import { schemeOf } from '../schemes/registry.js';
 import { followLog } from './log-follow.js';
 import { dispatchState } from './dispatch-control.js';
 import { LabError, UsageError } from '../util/errors.js';
@@ -32,6 +34,8 @@ export interface BenchFlags {
   seed?: string;
   /** keepalive: the client closes each connection after K responses */
   requestsPerConnection?: string;
+  /** the target is a name the clients resolve by asking this server (default: the scheme's, for its own target) */
+  resolver?: string;
 }
 
 let runs = 0;
@@ -62,8 +66,11 @@ export interface BenchRun {
 /** The generator's argv; flags are checked here, on the host, with the generator's own parser (exit 2 on bad ones). */
 export async function generatorArgs(lab: RunningLab, f: BenchFlags): Promise<string[]> {
   const t = lab.state.topology;
+  // the scheme says what clients load: the ghost, or a name and the resolver they ask (dns)
+  const aim = schemeOf(t).clientTarget?.(t);
   const flags: [string, string | undefined][] = [
-    ['target', f.target ?? t.ghost],
+    ['target', f.target ?? aim?.url ?? t.ghost],
+    ['resolver', f.resolver ?? (f.target === undefined ? aim?.resolver : undefined)],
     ['port', f.port ?? '80'],
     ['duration', f.duration ?? '10s'],
     ['mode', f.mode ?? 'close'],
@@ -76,6 +83,8 @@ export async function generatorArgs(lab: RunningLab, f: BenchFlags): Promise<str
     ['seed', f.seed],
     ['requests-per-connection', f.requestsPerConnection],
     ['clients', f.clients ?? (f.clientsFrom === undefined ? '1000' : undefined)],
+    // one redirect is followed (the redirect scheme), only into the lab's own networks
+    ['follow-redirects', [t.networks.lan.subnet, t.networks.client.subnet, `${t.ghost}/32`].join(',')],
   ];
   if (f.clientsFrom !== undefined) {
     // the file is copied into the lab's folder, which every backend's client node can read
@@ -140,7 +149,8 @@ export async function runBench(lab: RunningLab, flags: BenchFlags, run: BenchRun
   const state = dispatchState(lab);
   const fn = dispatchFunctionOf(t);
   const load = await runGenerator(lab, argv, how);
-  const metrics = benchMetrics(load, clients, fn, state, t.servers.map((s) => s.name));
+  const names = t.servers.map((s) => s.name);
+  const metrics = schemeOf(t).clientModel === 'rotation' ? rotationMetrics(load, state, names) : benchMetrics(load, clients, fn, state, names);
   return {
     lab: lab.name,
     scheme: t.scheme,
@@ -167,19 +177,13 @@ export async function runBench(lab: RunningLab, flags: BenchFlags, run: BenchRun
     errors_by_home: metrics.errors_by_home,
     timeline: load.timeline,
     start_epoch_ms: load.start_epoch_ms,
-    ...(load.records ? { records: load.records } : {}),
+    ...(load.records ? { records: load.records as BenchResult['records'] } : {}),
     requests_per_connection: load.requests_per_connection ?? (load.mode === 'close' ? 1 : null),
     connections: load.connections,
+    connections_per_request: load.connections_per_request,
     ...(load.connection_records ? { connection_records: load.connection_records } : {}),
-    ...perRequestFigures(load),
+    dns_queries_per_request: load.dns_queries_per_request ?? null,
+    ...(load.dns ? { dns: load.dns } : {}),
   };
 }
 
-/** The generator's per-request figures where it reports them (a generator that follows redirects or resolves names). */
-function perRequestFigures(load: LoadResult): Pick<BenchResult, 'connections_per_request' | 'dns_queries_per_request'> {
-  const l = load as LoadResult & Record<string, unknown>;
-  const out: Pick<BenchResult, 'connections_per_request' | 'dns_queries_per_request'> = {};
-  if (typeof l.connections_per_request === 'number') out.connections_per_request = l.connections_per_request;
-  if (typeof l.dns_queries_per_request === 'number') out.dns_queries_per_request = l.dns_queries_per_request;
-  return out;
-}

@@ -14,7 +14,8 @@ export async function downLab(name: string): Promise<boolean> {
   checkLabName(name);
   const state = await readState(name);
   const leftovers = (await listNetnsLabs()).includes(name);
-  const dockerLeftovers = (await dockerLabs()).includes(name);
+  // a netns lab has nothing on the engine: its down never waits on one (a deadlocked engine would hold it up)
+  const dockerLeftovers = state?.backend === 'netns' ? false : (await dockerLabs()).includes(name);
   // host rules commented with the lab go with it, whatever else is left (an engine that no longer answers has none)
   const hostRules = await removeHostRules(name);
   if (!state && !leftovers && !dockerLeftovers) {
@@ -40,6 +41,9 @@ export async function cleanAll(): Promise<string[]> {
   // one lab that cannot be removed (say, a Docker network the engine will not let go) does not stop the others
   const failed: string[] = [];
   for (const name of names) await downLab(name).catch((err: Error) => failed.push(`${name}: ${err.message}`));
+  // Docker objects of a name whose state said netns (down leaves the engine alone for a netns lab)
+  const stillOnEngine = await dockerLabs().catch(() => []);
+  if (stillOnEngine.length > 0) await cleanDockerLabs(stillOnEngine).catch((err: Error) => failed.push(err.message));
   if (failed.length > 0) throw new LabError(`could not remove every lab:\n${failed.join('\n')}`);
   return [...names].sort();
 }

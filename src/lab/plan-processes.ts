@@ -1,8 +1,10 @@
 // Applies a plan's process steps: writes the program's files in its node, ends the previous process of that name, starts it, waits until it is ready.
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertOk, type ProcessRecord } from '../backends/backend.js';
 import { NODE_DIR, renderProcessStep, type ProcessStep } from '../plan/types.js';
 import { waitFor } from '../util/poll.js';
+import { LabError } from '../util/errors.js';
 import { labDir, logDir } from './paths.js';
 import type { RunningLab } from './running-lab.js';
 
@@ -28,11 +30,21 @@ export async function startPlanProcess(lab: RunningLab, node: string, step: Proc
 /** Runs the ready command in the node until it exits 0; the timeout's message carries its last answer, or that the program exited. */
 async function waitReady(lab: RunningLab, node: string, step: ProcessStep, argv: string[]): Promise<void> {
   const record = lab.state.processes.find((p) => p.node === node && p.name === step.name)!;
-  const check = async (): Promise<true | undefined> => {
+  const check = async (): Promise<'ready' | 'exited' | undefined> => {
     const r = await lab.backend.exec(node, argv, { timeoutMs: 3000 });
-    if (r.exitCode === 0) return true;
-    if (!(await lab.backend.isRunning(record))) throw new Error(`${step.name} exited; its log: ${record.logFile}`);
+    if (r.exitCode === 0) return 'ready';
+    // a program that exited never gets ready: say so at once, with its last words
+    if (!(await lab.backend.isRunning(record))) return 'exited';
     throw new Error(`exit ${r.exitCode}: ${(r.stderr || r.stdout).trim().slice(0, 300)}`);
   };
-  await waitFor(`${step.name} in ${node} to be ready (${argv.join(' ')})`, check, step.ready?.timeoutMs ?? 10000, 100);
+  const outcome = await waitFor(`${step.name} in ${node} to be ready (${argv.join(' ')})`, check, step.ready?.timeoutMs ?? 10000, 100);
+  if (outcome === 'exited') throw new LabError(`${step.name} in ${node} exited before it was ready; the end of its log ${record.logFile}: ${await logTail(record.logFile)}`);
+}
+
+/** The last lines of a process's log, in one line (a failed `up` removes the lab's folder, the log with it). */
+async function logTail(file: string | undefined): Promise<string> {
+  if (!file) return '(no log)';
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const tail = text.trim().split('\n').slice(-3).join(' | ');
+  return tail === '' ? '(empty)' : tail.slice(-400);
 }

@@ -6,6 +6,8 @@ import { buildRequest, Connection, Exchange, type ExchangeSink, type Mode } from
 import { seededRandom } from './rng.js';
 import { makeScheduler, type LoopSpec, type Scheduler } from './schedule.js';
 import { LoadStats, type ErrorKind, type StatsSnapshot } from './stats.js';
+import { ClientResolver, dnsErrorCode, type NameTarget } from './name-resolver.js';
+import { REDIRECT_STATUSES, RedirectPolicy } from './redirect.js';
 
 export interface EngineOptions {
   /** IPv4 address of the target */
@@ -33,6 +35,10 @@ export interface EngineOptions {
   onProgress?: (p: ProgressCounters) => void;
   /** keep one record per finished request (client, start, end, outcome) */
   records?: boolean;
+  /** `host` is a name each client resolves itself through this resolver (its own TTL cache, the first address) */
+  names?: NameTarget;
+  /** follow one redirect into these networks (CIDRs), on a connection of its own (src/load/redirect.ts) */
+  followRedirects?: string[];
 }
 
 export interface ProgressCounters {
@@ -85,6 +91,10 @@ class Engine implements ExchangeSink {
   private finished = false;
   private timers: NodeJS.Timeout[] = [];
   private resolve: (s: StatsSnapshot) => void = () => {};
+  /** the clients' own resolution when the target is a name (--resolver) */
+  private readonly names: ClientResolver | undefined;
+  /** where a redirect may lead; undefined: a 3xx answer is an error */
+  private readonly redirects: RedirectPolicy | undefined;
 
   constructor(private readonly o: EngineOptions) {
     this.stats = new LoadStats(o.addresses, o.records === true);
@@ -95,6 +105,8 @@ class Engine implements ExchangeSink {
     this.pick = makePicker(o.weights, o.addresses.length, seededRandom(o.seed));
     this.idle = o.addresses.map(() => []);
     this.scheduler = makeScheduler(o.loop, (t0) => this.issue(t0));
+    this.names = o.names ? new ClientResolver(o.names, o.addresses, () => this.startT, o.timeoutMs, o.records === true) : undefined;
+    this.redirects = o.followRedirects ? new RedirectPolicy(o.followRedirects) : undefined;
   }
 
   run(): Promise<StatsSnapshot> {
@@ -162,12 +174,9 @@ class Engine implements ExchangeSink {
     }
     try {
       if (conn === null) {
-        const o = this.o;
-        conn = this.spare.pop() ?? null;
-        const life = this.connections.opened(client, performance.now() - this.startT);
-        if (conn !== null) conn.reconnect(o.host, o.port, o.addresses[client], client, life);
-        else conn = new Connection(this, o.host, o.port, o.addresses[client], client, life);
-        this.open.add(conn);
+        const host = this.names ? this.names.cached(client) : this.o.host;
+        if (host === undefined) return this.resolveThenSend(ex, client);
+        conn = this.connectFrom(client, host);
       }
       conn.send(ex, this.request);
     } catch (e) {
@@ -176,21 +185,86 @@ class Engine implements ExchangeSink {
     }
   }
 
+  /** A new connection (or a spare socket connected again) from the client's address to `host`. */
+  private connectFrom(client: number, host: string): Connection {
+    const o = this.o;
+    let conn = this.spare.pop() ?? null;
+    const life = this.connections.opened(client, performance.now() - this.startT);
+    if (conn !== null) conn.reconnect(host, o.port, o.addresses[client], client, life);
+    else conn = new Connection(this, host, o.port, o.addresses[client], client, life);
+    this.open.add(conn);
+    return conn;
+  }
+
+  /** The client has no live answer for the name: it asks (the wait counts in the request's latency and timeout), then connects to the first address. */
+  private resolveThenSend(ex: Exchange, client: number): void {
+    this.names!.resolve(client, ex.t0).then(
+      (host) => {
+        if (ex.done || this.finished) return;
+        try {
+          this.connectFrom(client, host).send(ex, this.request);
+        } catch (e) {
+          if (!ex.done) this.failed(ex, 'other', (e as NodeJS.ErrnoException).code ?? 'ESYNC');
+        }
+      },
+      (e: unknown) => {
+        if (!ex.done && !this.finished) this.failed(ex, 'other', dnsErrorCode(e));
+      },
+    );
+  }
+
   completed(ex: Exchange, conn: Connection): void {
+    if (this.redirects && ex.connections === 1 && REDIRECT_STATUSES.has(conn.parser.status)) return this.followRedirect(ex, conn);
     const now = performance.now();
     const p = conn.parser;
     ex.done = true;
     conn.ex = null;
     this.inflight--;
     const t = now - this.startT;
+    this.settle(conn, now, t);
+    const started = ex.t0 - this.startT;
+    const used = this.redirects ? ex.connections : undefined;
+    if (p.status >= 200 && p.status < 300) this.stats.recordOk(ex.client, p.servedBy, (now - ex.t0) * 1000, t, started, used);
+    else this.stats.recordError(`http_${p.status}`, t, undefined, ex.client, started, used);
+    this.scheduler.finished();
+    this.maybeFinish();
+  }
+
+  /**
+   * A 3xx answer with redirects followed: the first connection is settled as after any answer, and the request goes
+   * on over a connection of its own to the Location (within the lab's networks), from the same client address.
+   */
+  private followRedirect(ex: Exchange, conn: Connection): void {
+    const now = performance.now();
+    const t = now - this.startT;
+    conn.ex = null;
+    const target = this.redirects!.target(conn.parser.location, { host: this.o.host, port: this.o.port });
+    this.settle(conn, now, t);
+    ex.conn = null;
+    if ('error' in target) return this.failed(ex, 'other', target.error);
+    ex.connections = 2;
+    try {
+      const second = new Connection(this, target.host, target.port, this.o.addresses[ex.client], ex.client, this.connections.opened(ex.client, t));
+      second.redirected = true;
+      this.open.add(second);
+      second.send(ex, target.request);
+    } catch (e) {
+      // as in issue(): a synchronous throw counts as an error of the request, never crashes the run
+      if (!ex.done) this.failed(ex, 'other', (e as NodeJS.ErrnoException).code ?? 'ESYNC');
+    }
+  }
+
+  /** After an answer on `conn`: back to its client's pool (keepalive), or closed (waiting for the server's FIN when it closes). */
+  private settle(conn: Connection, now: number, t: number): void {
+    const p = conn.parser;
     const life = conn.life;
     if (life.port === null) life.port = conn.socket.localPort ?? null;
     life.served(p.servedBy === '' ? 'unknown' : p.servedBy);
-    if (this.keepAlive && p.keepAlive && !conn.closed && !this.finished && life.requests < this.perConnection) {
+    if (this.keepAlive && p.keepAlive && !conn.redirected && !conn.closed && !this.finished && life.requests < this.perConnection) {
       conn.idleSince = now;
       this.idle[conn.client]!.push(conn);
     } else {
-      const end: ConnectionEnd = !this.keepAlive || life.requests >= this.perConnection ? 'requests' : !p.keepAlive || conn.closed ? 'server_close' : 'run_end';
+      const end: ConnectionEnd = !this.keepAlive || conn.redirected || life.requests >= this.perConnection ? 'requests' : !p.keepAlive || conn.closed ? 'server_close' : 'run_end';
       this.endConnection(conn, end, null, t);
       if (!p.keepAlive && !conn.closed && !this.finished) {
         conn.idleSince = now + this.o.timeoutMs;
@@ -198,11 +272,6 @@ class Engine implements ExchangeSink {
         this.lingerLives.push(life);
       } else conn.destroy();
     }
-    const started = ex.t0 - this.startT;
-    if (p.status >= 200 && p.status < 300) this.stats.recordOk(ex.client, p.servedBy, (now - ex.t0) * 1000, t, started);
-    else this.stats.recordError(`http_${p.status}`, t, undefined, ex.client, started);
-    this.scheduler.finished();
-    this.maybeFinish();
   }
 
   failed(ex: Exchange, kind: ErrorKind, code?: string): void {
@@ -214,7 +283,7 @@ class Engine implements ExchangeSink {
       ex.conn.destroy();
     }
     this.inflight--;
-    this.stats.recordError(kind, t, code, ex.client, ex.t0 - this.startT);
+    this.stats.recordError(kind, t, code, ex.client, ex.t0 - this.startT, this.redirects ? ex.connections : undefined);
     this.scheduler.finished();
     this.maybeFinish();
   }
@@ -311,7 +380,12 @@ class Engine implements ExchangeSink {
       c.destroy();
     }
     this.open.clear();
-    this.resolve(this.stats.snapshot(Math.min(this.o.durationMs, this.sendingMs ?? this.o.durationMs), wallMs, this.startEpochMs, this.connections.snapshot()));
+    const snapshot = this.stats.snapshot(Math.min(this.o.durationMs, this.sendingMs ?? this.o.durationMs), wallMs, this.startEpochMs, this.connections.snapshot());
+    if (this.names) {
+      this.names.close();
+      snapshot.dns = this.names.snapshot();
+    }
+    this.resolve(snapshot);
   }
 }
 

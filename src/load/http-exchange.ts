@@ -21,6 +21,8 @@ export function buildRequest(host: string, port: number, path: string, mode: Mod
 export class Exchange {
   done = false;
   conn: Connection | null = null;
+  /** connections this request used: 1, or 2 once a redirect was followed (src/load/redirect.ts) */
+  connections = 1;
   constructor(
     readonly client: number,
     readonly t0: number,
@@ -74,6 +76,8 @@ export class Connection {
   clean = false;
   idleSince = 0;
   uses = 0;
+  /** a followed redirect's own connection (to the Location): never pooled, one request */
+  redirected = false;
 
   constructor(
     private readonly sink: ExchangeSink,
@@ -105,6 +109,7 @@ export class Connection {
     this.released = false;
     this.clean = false;
     this.uses = 0;
+    this.redirected = false;
     this.socket.connect({ host, port, localAddress });
   }
 

@@ -22,7 +22,8 @@ export function formatResult(r: LoadResult): string {
     `requests: ${r.requests.sent} sent, ${r.requests.ok} ok, ${r.requests.errors} errors${errs ? ` (${errs})` : ''}`,
     `throughput: ${r.throughput_rps} req/s`,
     `latency ms: p50 ${l.p50} p90 ${l.p90} p99 ${l.p99} p99.9 ${l.p999} max ${l.max}`,
-    `connections: ${c.opened} opened, ${c.completed} completed, ${c.broken} broken, ${c.switched_server} answered by more than one server`,
+    `connections: ${c.opened} opened, ${c.completed} completed, ${c.broken} broken, ${c.switched_server} answered by more than one server; ${r.connections_per_request ?? '-'} per request`,
+    ...(r.dns ? [`dns: ${r.dns.name} via ${r.dns.resolver}: ${r.dns.queries} queries (${r.dns_queries_per_request} per request), ${r.dns.failed} failed; ${r.dns.behaviour}`] : []),
     'servers:',
     ...servers,
   ].join('\n');

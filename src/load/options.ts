@@ -1,15 +1,22 @@
 // The load CLI's flags -> LoadOptions; every bad flag becomes a LoadUsageError naming it (the CLI exits 2).
 import { parseArgs } from 'node:util';
 import { drawFromPopulation, parseSkew, readClientsFile, skewWeights } from './client-set.js';
-import { parseCidr } from '../net/ipv4.js';
+import { isIpv4, parseCidr } from '../net/ipv4.js';
 import { LoadUsageError } from './errors.js';
+import { parseFollowRedirects } from './redirect.js';
 import type { LoadOptions } from './run-load.js';
+import { splitTargetUrl } from './target-url.js';
+import { parseResolver } from './name-resolver.js';
 
 export const USAGE = `usage: node dist/src/load/main.js --target ADDR [--port 80] [--duration 5s]
          (--rate R | --concurrency C) [--mode keepalive|close]
          (--population CIDR [--clients 100] | --clients-from FILE [--clients N])
          [--skew uniform|zipf:S] [--seed 1] [--path / | --bytes N] [--timeout 2s]
          [--workers 1] [--requests-per-connection K] [--json] [--progress] [--records] [--start-at EPOCH_MS]
+         [--resolver ADDR[:PORT]] [--follow-redirects CIDR,...]
+  --target         an address, a name, or http://NAME[:PORT]/PATH
+  --resolver       the target is a name each client resolves itself by asking this server (resolve4 with TTLs):
+                   its own cache per client address for the answer's TTL, the first address used
   --rate R         open loop: R requests/s at constant arrival; latency from the intended send time
   --concurrency C  closed loop: C requests in flight
   --mode           keepalive: each connection (pooled per client address) lasts the whole run; close: one connection per request
@@ -18,6 +25,10 @@ export const USAGE = `usage: node dist/src/load/main.js --target ADDR [--port 80
   --records        the JSON result lists every request: [client, start ms, end ms, server or !error]
                    (and every connection, which keepalive mode always lists)
   --start-at       start sending at this Date.now() time (ms), e.g. to line up with a timeline
+  --follow-redirects CIDR,...
+                   follow one 3xx whose Location is http://ADDRESS[:PORT]/PATH with ADDRESS in these networks,
+                   over a connection of its own (Connection: close); a Location elsewhere is an error
+                   (other: REDIRECT_OUTSIDE_LAB), never followed. Records then end with the connections used (1 or 2)
   SIGTERM/SIGINT   end the sending window early; requests in flight finish and the result is printed
   durations: 500ms, 5s, 1.5m, 1h or a plain number of seconds`;
 
@@ -49,6 +60,8 @@ const OPTIONS = {
   progress: { type: 'boolean' },
   records: { type: 'boolean' },
   'start-at': { type: 'string' },
+  resolver: { type: 'string' },
+  'follow-redirects': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -94,6 +107,10 @@ export function parseLoadArgs(argv: string[]): LoadCli {
   if (help) return { help, json: false, progress: false, load: undefined as unknown as LoadOptions };
 
   if (!v.target) throw new LoadUsageError('--target', 'required (the address to load, e.g. the ghost IP)');
+  Object.assign(v, splitTargetUrl({ target: v.target, port: v.port, path: v.path }));
+  const resolver = v.resolver === undefined ? undefined : parseResolver(v.resolver);
+  if (v.resolver !== undefined && !resolver) throw new LoadUsageError('--resolver', `expected an IPv4 address with an optional :PORT, got "${v.resolver}"`);
+  if (resolver && isIpv4(v.target!)) throw new LoadUsageError('--resolver', `the target ${v.target} is an address: --resolver needs a name to resolve`);
   if (!/^[A-Za-z0-9.-]+$/.test(v.target)) throw new LoadUsageError('--target', `expected an IPv4 address or host name, got "${v.target}"`);
   const port = v.port === undefined ? 80 : integer('--port', v.port, 1, 65535);
   const durationMs = wrap('--duration', () => parseDuration(v.duration ?? '5s'));
@@ -143,6 +160,8 @@ export function parseLoadArgs(argv: string[]): LoadCli {
     addresses = wrap('--clients', () => drawFromPopulation(population, n, seed));
   } else throw new LoadUsageError('--population', 'one of --population CIDR or --clients-from FILE is required');
 
+  const follow = v['follow-redirects'];
+  if (follow !== undefined) wrap('--follow-redirects', () => parseFollowRedirects(follow));
   const startAt = v['start-at'];
   if (startAt !== undefined && !/^\d{10,16}$/.test(startAt.trim())) throw new LoadUsageError('--start-at', `expected a Date.now() time in milliseconds, got "${startAt}"`);
   return {
@@ -164,6 +183,8 @@ export function parseLoadArgs(argv: string[]): LoadCli {
       connectionRecords: mode === 'keepalive' || v.records === true,
       ...(requestsPerConnection !== undefined ? { requestsPerConnection } : {}),
       ...(startAt !== undefined ? { startAtEpochMs: Number(startAt) } : {}),
+      ...(resolver ? { resolver } : {}),
+      ...(follow !== undefined ? { followRedirects: follow.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
     },
   };
 }

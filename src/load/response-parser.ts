@@ -18,6 +18,7 @@ const H_CONTENT_LENGTH = name('content-length');
 const H_SERVED_BY = name('x-served-by');
 const H_CONNECTION = name('connection');
 const H_TRANSFER_ENCODING = name('transfer-encoding');
+const H_LOCATION = name('location');
 
 /** A server's answer that is not HTTP/1.1 as the generator reads it (counted as an error of the request). */
 export class ResponseParseError extends LabError {
@@ -36,6 +37,8 @@ function nameIs(buf: Buffer, start: number, len: number, lower: Uint8Array): boo
 export class ResponseParser {
   status = 0;
   servedBy = '';
+  /** the Location header of a 3xx answer ('' when absent or another status) */
+  location = '';
   /** false when the server will close (Connection: close, HTTP/1.0 without keep-alive, body until EOF) */
   keepAlive = true;
   bytesSeen = 0;
@@ -51,6 +54,7 @@ export class ResponseParser {
   reset(): void {
     this.status = 0;
     this.servedBy = '';
+    this.location = '';
     this.keepAlive = true;
     this.bytesSeen = 0;
     this.state = S_HEAD;
@@ -156,6 +160,8 @@ export class ResponseParser {
           }
         } else if (first === 0x78) {
           if (nameIs(b, p, nlen, H_SERVED_BY)) this.servedBy = this.servedByOf(b, vs, ve);
+        } else if (first === 0x6c) {
+          if (this.status >= 300 && this.status < 400 && nameIs(b, p, nlen, H_LOCATION)) this.location = b.toString('latin1', vs, ve);
         } else if (first === 0x74) {
           if (nameIs(b, p, nlen, H_TRANSFER_ENCODING) && b.toString('latin1', vs, ve).toLowerCase().includes('chunked')) this.chunked = true;
         }

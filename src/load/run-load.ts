@@ -8,6 +8,7 @@ import type { Mode } from './http-exchange.js';
 import type { LoopSpec } from './schedule.js';
 import { mergeSnapshots, summarize, type StatsSnapshot, type StatsSummary } from './stats.js';
 import type { StartMessage, WorkerMessage } from './worker.js';
+import { mergeDns, type DnsSummary, type NameTarget } from './name-resolver.js';
 
 export interface LoadOptions {
   /** IPv4 address (or a name resolved once, IPv4) */
@@ -34,6 +35,10 @@ export interface LoadOptions {
   requestsPerConnection?: number;
   /** Date.now() to start sending at (default: as soon as ready) */
   startAtEpochMs?: number;
+  /** the target is a name every client resolves itself through this resolver (no lookup before the run) */
+  resolver?: { address: string; port: number };
+  /** follow one redirect whose Location is in these networks (CIDRs; the lab's); absent: a 3xx is an error */
+  followRedirects?: string[];
 }
 
 export interface LoadResult extends StatsSummary {
@@ -46,6 +51,15 @@ export interface LoadResult extends StatsSummary {
   workers: number;
   /** keepalive: responses after which the client closes a connection (null: it lasts the run) */
   requests_per_connection: number | null;
+  /** DNS queries the clients made per request sent (null: the generator resolved no name per client) */
+  dns_queries_per_request: number | null;
+  /** the clients' own resolution of the target's name (with a resolver) */
+  dns?: DnsSummary;
+}
+
+/** The name each client resolves itself, when the target is a name and a resolver is given. */
+export function nameTarget(o: Pick<LoadOptions, 'target' | 'resolver'>): NameTarget | undefined {
+  return o.resolver && !isIpv4(o.target) ? { name: o.target, resolver: o.resolver.address, port: o.resolver.port } : undefined;
 }
 
 /** How the client set, rate and concurrency are split: address i goes to worker i mod W; rate and concurrency follow the weight share. */
@@ -93,11 +107,14 @@ export function splitForWorkers(o: LoadOptions, host: string): EngineOptions[] {
     records: o.records,
     connectionRecords: o.connectionRecords,
     requestsPerConnection: o.requestsPerConnection,
+    names: nameTarget(o),
+    ...(o.followRedirects ? { followRedirects: o.followRedirects } : {}),
   }));
 }
 
-async function resolveTarget(target: string): Promise<string> {
-  if (isIpv4(target)) return target;
+async function resolveTarget(target: string, resolver?: LoadOptions['resolver']): Promise<string> {
+  // a name with a resolver: each client asks for it during the run
+  if (isIpv4(target) || resolver) return target;
   return (await lookup(target, { family: 4 })).address;
 }
 
@@ -196,7 +213,7 @@ export function startLoad(o: LoadOptions): LoadRun {
     const bad = o.clients.addresses.find((a) => !isIpv4(a));
     if (bad !== undefined) throw new RangeError(`client address is not IPv4: "${bad}"`);
     if (o.clients.weights && o.clients.weights.length !== o.clients.addresses.length) throw new RangeError('one weight per client address');
-    const host = await resolveTarget(o.target);
+    const host = await resolveTarget(o.target, o.resolver);
     const shares = splitForWorkers(o, host);
     const run =
       shares.length === 1
@@ -218,6 +235,8 @@ export function runLoad(o: LoadOptions): Promise<LoadResult> {
 }
 
 function loadResult(o: LoadOptions, workers: number, snaps: StatsSnapshot[]): LoadResult {
+  const dns = mergeDns(nameTarget(o), snaps.map((s) => s.dns));
+  const sent = snaps.reduce((a, s) => a + s.sent, 0);
   return {
     target: o.target,
     port: o.port,
@@ -228,5 +247,7 @@ function loadResult(o: LoadOptions, workers: number, snaps: StatsSnapshot[]): Lo
     workers,
     requests_per_connection: o.mode === 'keepalive' ? (o.requestsPerConnection ?? null) : 1,
     ...summarize(mergeSnapshots(snaps)),
+    dns_queries_per_request: dns ? (sent === 0 ? 0 : Math.round((dns.queries / sent) * 10000) / 10000) : null,
+    ...(dns ? { dns } : {}),
   };
 }

@@ -1,6 +1,8 @@
 // Load counters: sent = ok + errors, errors by kind, HDR latency, per-server and per-client answers, a 100 ms timeline.
 import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
+import { connectionsPerRequest, mergeConnectionCounts, type ConnectionsPerRequestCounts } from './redirect.js';
 import { mergeConnectionSummaries, type ConnectionRecord, type ConnectionSummary } from './connections.js';
+import type { DnsSnapshot } from './name-resolver.js';
 
 export const TIMELINE_STEP_MS = 100;
 /** Error kinds always present in a result (http_<status> ones appear when seen). */
@@ -13,7 +15,7 @@ export function newHistogram(): Histogram {
 }
 
 /** One finished request (with --records): client address, start and end in ms from the run's start, and the server that answered or `!kind` for an error. */
-export type RequestRecord = [client: string, startMs: number, endMs: number, outcome: string];
+export type RequestRecord = [client: string, startMs: number, endMs: number, outcome: string, connections?: number];
 
 export interface TimelinePoint {
   t_ms: number;
@@ -48,6 +50,10 @@ export interface StatsSnapshot {
   connections: ConnectionSummary;
   /** every connection, when kept */
   connectionRecords?: ConnectionRecord[];
+  /** the thread's own name resolution (--resolver) */
+  dns?: DnsSnapshot;
+  /** finished requests by the connections each used ("1"; "2": a followed redirect) */
+  connectionsPerRequest?: ConnectionsPerRequestCounts;
 }
 
 /** The connection part of a snapshot, from a ConnectionLog. */
@@ -79,8 +85,10 @@ export class LoadStats {
   private readonly timeline: Bucket[] = [];
   /** ok answers per server, for progress reports */
   readonly okByServer = new Map<string, number>();
-  /** [client index, start ms, end ms, outcome] per finished request, when kept */
-  private readonly records: [number, number, number, string][] | undefined;
+  /** [client index, start ms, end ms, outcome(, connections)] per finished request, when kept */
+  private readonly records: [number, number, number, string, number?][] | undefined;
+  /** finished requests by the connections each used */
+  readonly connectionCounts: ConnectionsPerRequestCounts = {};
 
   constructor(
     readonly addresses: readonly string[],
@@ -97,13 +105,14 @@ export class LoadStats {
   }
 
   /** A 2xx answer from `server` (X-Served-By, "unknown" if absent), `tMs` after the start, to a request sent at `startMs`. */
-  recordOk(client: number, server: string, latencyUs: number, tMs: number, startMs = tMs): void {
+  recordOk(client: number, server: string, latencyUs: number, tMs: number, startMs = tMs, connections?: number): void {
     this.ok++;
+    this.countConnections(connections);
     const v = latencyUs < 0 ? 0 : latencyUs > 3_600_000_000 ? 3_600_000_000 : Math.round(latencyUs);
     this.histogram.recordValue(v);
     const s = server === '' ? 'unknown' : server;
     inc(this.okByServer, s);
-    this.records?.push([client, round1(startMs), round1(tMs), s]);
+    this.records?.push(withConnections([client, round1(startMs), round1(tMs), s], connections));
     const m = this.perClient[client]!;
     m.set(s, (m.get(s) ?? 0) + 1);
     const b = this.bucket(tMs);
@@ -111,15 +120,21 @@ export class LoadStats {
     b.servers.set(s, (b.servers.get(s) ?? 0) + 1);
   }
 
-  recordError(kind: ErrorKind, tMs: number, code?: string, client?: number, startMs = tMs): void {
+  recordError(kind: ErrorKind, tMs: number, code?: string, client?: number, startMs = tMs, connections?: number): void {
     this.errors++;
     if (client !== undefined) {
+      this.countConnections(connections);
       this.perClientErrors[client]!++;
-      this.records?.push([client, round1(startMs), round1(tMs), `!${kind}`]);
+      this.records?.push(withConnections([client, round1(startMs), round1(tMs), `!${kind}`], connections));
     }
     inc(this.errorsByKind, kind);
     if (kind === 'other') inc(this.otherCodes, code ?? 'unknown');
     this.bucket(tMs).errors++;
+  }
+
+  /** A finished request used this many connections (undefined: 1, redirects not followed). */
+  private countConnections(n = 1): void {
+    this.connectionCounts[n] = (this.connectionCounts[n] ?? 0) + 1;
   }
 
   private bucket(tMs: number): Bucket {
@@ -150,7 +165,8 @@ export class LoadStats {
       durationMs,
       wallMs,
       startEpochMs,
-      ...(this.records ? { records: this.records.map(([c, a, b, o]): RequestRecord => [this.addresses[c]!, a, b, o]) } : {}),
+      ...(this.records ? { records: this.records.map(([c, ...rest]): RequestRecord => [this.addresses[c]!, ...rest]) } : {}),
+      connectionsPerRequest: { ...this.connectionCounts },
       connections: { ...conns.summary },
       ...(conns.records ? { connectionRecords: conns.records } : {}),
     };
@@ -158,6 +174,11 @@ export class LoadStats {
 }
 
 const round1 = (ms: number): number => Math.round(ms * 10) / 10;
+
+/** A record with the number of connections the request used, when redirects are followed. */
+function withConnections(r: [number, number, number, string], connections: number | undefined): [number, number, number, string, number?] {
+  return connections === undefined ? r : [...r, connections];
+}
 
 function addCounts(into: Record<string, number>, from: Record<string, number>): void {
   for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
@@ -180,6 +201,7 @@ export function mergeSnapshots(snaps: readonly StatsSnapshot[]): StatsSnapshot {
     wallMs: 0,
     startEpochMs: Infinity,
     connections: mergeConnectionSummaries(snaps.map((s) => s.connections ?? NO_CONNECTIONS.summary)),
+    connectionsPerRequest: mergeConnectionCounts(snaps.map((s) => s.connectionsPerRequest)),
   };
   const timeline = new Map<number, TimelinePoint>();
   for (const s of snaps) {
@@ -247,6 +269,10 @@ export interface StatsSummary {
   connections: ConnectionSummary;
   /** every connection (keepalive mode, or with --records), in opening order */
   connection_records?: ConnectionRecord[];
+  /** mean connections per finished request: 1, or 2 when every request was redirected once (null: none finished) */
+  connections_per_request: number | null;
+  /** finished requests by the connections each used */
+  connections_per_request_counts: ConnectionsPerRequestCounts;
 }
 
 const ms3 = (us: number): number => Math.round(us) / 1000;
@@ -293,5 +319,7 @@ export function summarize(s: StatsSnapshot): StatsSummary {
     ...(s.records ? { records: s.records } : {}),
     connections: s.connections ?? { ...NO_CONNECTIONS.summary },
     ...(s.connectionRecords ? { connection_records: s.connectionRecords } : {}),
+    connections_per_request: connectionsPerRequest(s.connectionsPerRequest ?? {}),
+    connections_per_request_counts: s.connectionsPerRequest ?? {},
   };
 }

@@ -11,7 +11,8 @@ export function printBench(r: BenchResult): void {
   console.log(`requests: ${r.requests.sent} sent, ${r.requests.ok} ok, ${r.requests.errors} errors; ${r.throughput_rps.toFixed(0)} req/s; mismatches ${r.mismatches}; fairness ${r.fairness.toFixed(3)}`);
   console.log(`latency ms: p50 ${l.p50}  p90 ${l.p90}  p99 ${l.p99}  p99.9 ${l.p999}  max ${l.max}`);
   const c = r.connections;
-  if (c) console.log(`connections: ${c.opened} opened, ${c.completed} completed, ${c.broken} broken, ${c.switched_server} answered by more than one server`);
+  if (c) console.log(`connections: ${c.opened} opened, ${c.completed} completed, ${c.broken} broken, ${c.switched_server} answered by more than one server${r.connections_per_request !== undefined && r.connections_per_request !== null ? `; ${r.connections_per_request} per request` : ''}`);
+  if (r.dns) console.log(`dns: ${r.dns.name} via ${r.dns.resolver}: ${r.dns.queries} queries, ${r.dns_queries_per_request} per request, ${r.dns.failed} failed (each client caches the answer for its TTL and uses the first address)`);
   const errors = Object.entries(r.errors_by_kind).filter(([, n]) => n > 0);
   if (errors.length) console.log(`errors: ${errors.map(([k, n]) => `${k} ${n}`).join(', ')}`);
   const total = Object.values(r.servers).reduce((a, s) => a + s.requests, 0) || 1;

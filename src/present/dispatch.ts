@@ -16,6 +16,7 @@ export function showDispatch(lab: RunningLab, json: boolean): void {
   const pop = parseCidr(t.clientPopulation);
   const summary = summarizeRanges(fn, state, { base: pop.base, size: cidrSize(pop) });
   const scheme = schemeOf(t);
+  if (scheme.clientModel === 'rotation') return showRotation(lab, json);
   const rulesOn = scheme.dispatchNodes(t).map((n) => n.name);
   if (json) return printJson({ scheme: t.scheme, rules_on: rulesOn, function: t.dispatch.function, alive: state.alive.map((k) => t.servers[k]!.name), population: t.clientPopulation, summary });
   console.log(`scheme: ${scheme.title}; dispatch rules on ${rulesOn.join(' ')}`);
@@ -23,6 +24,20 @@ export function showDispatch(lab: RunningLab, json: boolean): void {
   console.log(`alive: ${state.alive.map((k) => t.servers[k]!.name).join(' ')}`);
   console.log(`client population ${t.clientPopulation}:`);
   console.log(summary.text);
+}
+
+/** A scheme whose clients no function of their address places (DNS rotation): the alive set and what the name answers. */
+function showRotation(lab: RunningLab, json: boolean): void {
+  const t = lab.state.topology;
+  const scheme = schemeOf(t);
+  const alive = dispatchState(lab).alive.map((k) => t.servers[k]!);
+  const target = scheme.clientTarget?.(t);
+  const model = 'rotation: the name server rotates the alive servers\' addresses; which server a client gets depends on when it (or its cache) asked, not on its address';
+  if (json) return printJson({ scheme: t.scheme, rules_on: scheme.dispatchNodes(t).map((n) => n.name), model, alive: alive.map((s) => s.name), ...(t.dns ? { name: t.dns.name, ttl: t.dns.ttl } : {}), ...(target ? { target } : {}) });
+  console.log(`scheme: ${scheme.title}; name server on ${scheme.dispatchNodes(t).map((n) => n.name).join(' ')}`);
+  console.log(`model: ${model}`);
+  if (t.dns) console.log(`${t.dns.name} (TTL ${t.dns.ttl} s) answers: ${alive.map((s) => `${s.address} (${s.name})`).join(', ')}`);
+  if (target?.resolver) console.log(`clients ask ${target.resolver}${t.dns?.cache ? ` (Unbound on the router, keeping answers at least ${t.dns.cache.minTtl} s)` : ''}`);
 }
 
 /** What `lab counters [NODE]` prints: every node but the client, or one node (and the shell's `counters`). */

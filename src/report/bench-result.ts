@@ -1,5 +1,6 @@
 // The result of `lab bench --json`: run settings, request counts, latency, per-server distribution, a 100 ms timeline, connections.
 import type { ConnectionRecord, ConnectionSummary } from '../load/connections.js';
+import type { DnsSummary } from '../load/name-resolver.js';
 
 export type { ConnectionRecord, ConnectionSummary };
 
@@ -42,7 +43,7 @@ export interface BenchResult {
   timeline: BenchTimelinePoint[];
   /** Date.now() when the generator started sending */
   start_epoch_ms: number;
-  /** every finished request, when asked for: [client, start ms, end ms (from start_epoch_ms), server or !error kind] */
+  /** every finished request, when asked for: [client, start ms, end ms (from start_epoch_ms), server or !error kind]; `lab bench` follows redirects, so a fifth element says how many connections the request used (1 or 2) */
   records?: [string, number, number, string][];
   // the connection fields are always set by runBench; optional only so results saved before them still read
   /** responses after which the generator closes a connection: 1 in close mode, null when keep-alive connections last the run */
@@ -51,7 +52,10 @@ export interface BenchResult {
   connections?: ConnectionSummary;
   /** every connection (keepalive mode always, close mode with records), in opening order */
   connection_records?: ConnectionRecord[];
-  /** per request, when the generator reports them (redirects, names): connections opened and DNS queries made */
-  connections_per_request?: number;
-  dns_queries_per_request?: number;
+  /** DNS queries the clients made per request (null or absent: the generator resolved no name per client) */
+  dns_queries_per_request?: number | null;
+  /** the clients' own resolution of the target's name (the dns scheme) */
+  dns?: DnsSummary;
+  /** mean connections per finished request: 1, or 2 where each was redirected once (the redirect scheme) */
+  connections_per_request?: number | null;
 }

@@ -2,12 +2,15 @@
 import { UsageError } from '../util/errors.js';
 import type { Topology } from '../topology/types.js';
 import { broadcast } from './broadcast.js';
+import { dns } from './dns.js';
 import { nat } from './nat.js';
 import { routing } from './routing.js';
+import { proxy } from './proxy.js';
+import { redirect } from './redirect.js';
 import type { Scheme, SchemeField } from './scheme.js';
 import { tcpRouter } from './tcp-router.js';
 
-const SCHEME_TABLE = { routing, broadcast, nat, 'tcp-router': tcpRouter } satisfies Record<string, Scheme>;
+const SCHEME_TABLE = { routing, broadcast, nat, 'tcp-router': tcpRouter, proxy, redirect, dns } satisfies Record<string, Scheme>;
 
 export type SchemeName = keyof typeof SCHEME_TABLE;
 

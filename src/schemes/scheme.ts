@@ -11,7 +11,7 @@ export interface ServerCounter {
 }
 
 /** Topology fields that only some schemes take; every other scheme refuses them at load. */
-export const SCHEME_FIELDS = ['nat'] as const;
+export const SCHEME_FIELDS = ['nat', 'dns', 'proxy'] as const;
 export type SchemeField = (typeof SCHEME_FIELDS)[number];
 
 export interface Scheme {
@@ -40,6 +40,17 @@ export interface Scheme {
   readonly ghostOnServers?: false;
   /** The scheme-only topology fields (SCHEME_FIELDS) this scheme takes. */
   readonly fields?: readonly SchemeField[];
+  /** Why the scheme needs the lab's HTTP servers on port 80 (an L7 front speaks HTTP to them), refusing `server: {command}`; absent when any service works. */
+  readonly httpServersOnly?: string;
   /** Why `transition: graceful` does not apply to this scheme (refused at load); absent when it does. */
   readonly noGraceful?: string;
+  /**
+   * How a client's server is decided: `hash` (the default) by the dispatch function of its address, which the model
+   * predicts; `rotation` by a name server's rotation of its answers, which no function of the address predicts.
+   */
+  readonly clientModel?: 'hash' | 'rotation';
+  /** false: the dispatcher nodes are not on the packet path (a name server), so watchd does not probe them as forwarders */
+  readonly dispatchersOnPath?: boolean;
+  /** What clients load when no target is given (default: http://GHOST/): a URL, and the resolver they ask for its name. */
+  clientTarget?(t: Topology): { url: string; resolver?: string };
 }

@@ -10,7 +10,8 @@ import type { ClientSet } from '../load/client-set.js';
 import { parseLoadArgs } from '../load/options.js';
 import type { BenchResult } from '../report/bench-result.js';
 import { liveLines } from './live-table.js';
-import { modelShares } from './model-share.js';
+import { evenShares, modelShares } from './model-share.js';
+import { schemeOf } from '../schemes/registry.js';
 
 export interface BenchView {
   /** the live block, about once a second */
@@ -37,6 +38,8 @@ interface Model {
   fn: DispatchFunction;
   clients: ClientSet;
   names: string[];
+  /** the scheme places no client by its address (DNS rotation): even shares of the alive servers */
+  rotation: boolean;
 }
 
 export class BackgroundBench {
@@ -51,7 +54,7 @@ export class BackgroundBench {
     if (this.run) throw new UsageError('a bench is running already: `bench stop` first');
     const clients = parseLoadArgs(await generatorArgs(lab, flags)).load.clients;
     const t = lab.state.topology;
-    const m: Model = { fn: dispatchFunctionOf(t), clients, names: t.servers.map((s) => s.name) };
+    const m: Model = { fn: dispatchFunctionOf(t), clients, names: t.servers.map((s) => s.name), rotation: schemeOf(t).clientModel === 'rotation' };
     const abort = new AbortController();
     // progress comes from a file the generator writes, never before runBench's first await: `run` is set by then
     const done = runBench(lab, flags, { signal: abort.signal, onProgress: (p) => this.progress(run, lab, p, m, view) });
@@ -103,5 +106,5 @@ export class BackgroundBench {
 }
 
 function sharesFor(m: Model, state: DispatchState): Run['model'] {
-  return { alive: state.alive.join(','), shares: modelShares(m.fn, state, m.clients, m.names) };
+  return { alive: state.alive.join(','), shares: m.rotation ? evenShares(state, m.names) : modelShares(m.fn, state, m.clients, m.names) };
 }

@@ -11,3 +11,10 @@ export function modelShares(fn: DispatchFunction, state: DispatchState, clients:
   for (const n of names) shares[n]! /= total;
   return shares;
 }
+
+/** A rotation's model (DNS round robin): each alive server an even share, whatever the client addresses. */
+export function evenShares(state: DispatchState, names: readonly string[]): Record<string, number> {
+  const shares: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
+  for (const k of state.alive) shares[names[k]!] = 1 / state.alive.length;
+  return shares;
+}

@@ -12,6 +12,7 @@ import {
 import { schemeOf, schemesTaking } from '../schemes/registry.js';
 import { SCHEME_FIELDS, type Scheme } from '../schemes/scheme.js';
 import { resolveLinks } from '../links/link-schema.js';
+import { resolveDns } from './dns-schema.js';
 import { DEFAULTS, type RawServerEntry, type RawTopology } from './schema.js';
 import type { LabInterface, LabNetwork, LabNode, NodeRole, ServerNode, Topology } from '../topology/types.js';
 
@@ -100,7 +101,6 @@ export function resolveTopology(raw: RawTopology, file: string): ResolveResult {
   } else if (!inRouter && !scheme.dispatchers.allowed.includes(dispatcherCount)) {
     problems.add(['dispatchers'], `${scheme.dispatchers.rule}; got ${dispatcherCount}`);
   }
-
   schemeFieldProblems(raw, scheme, problems);
 
   // networks must be disjoint; nothing below makes sense otherwise
@@ -222,6 +222,9 @@ function schemeFieldProblems(raw: RawTopology, scheme: Scheme, problems: Problem
   if (raw.transition === 'graceful' && scheme.noGraceful) {
     problems.add(['transition'], `the ${scheme.name} scheme has no graceful transitions (${scheme.noGraceful}): leave transition out or set it to abrupt`);
   }
+  if (scheme.httpServersOnly && typeof raw.server === 'object') {
+    problems.add(['server'], `the ${scheme.name} scheme needs the lab's HTTP servers (${scheme.httpServersOnly}): server must be node or nginx`);
+  }
 }
 
 /** The topology's `server`: a built-in HTTP server, or the user's service with its health probe made explicit. */
@@ -284,6 +287,8 @@ function build(
     links: resolveLinks(raw.links),
     ftp: raw.ftp,
     ...(scheme.fields?.includes('nat') ? { nat: { ftpHelper: raw.nat?.['ftp-helper'] ?? false } } : {}),
+    ...(scheme.fields?.includes('dns') ? { dns: resolveDns(raw.dns) } : {}),
+    ...(scheme.fields?.includes('proxy') ? { proxy: { engine: raw.proxy?.engine ?? 'haproxy' } } : {}),
     nodes: [client, router, ...dispatchers, ...servers],
     servers,
     dispatchers,

@@ -7,6 +7,7 @@ import { BACKENDS } from '../topology/types.js';
 import { LAB_NAME, LAB_NAME_RULE } from '../util/lab-name.js';
 import { PLACEHOLDERS, placeholdersIn } from '../server/service-spec.js';
 import { linksSchema } from '../links/link-schema.js';
+import { dnsSchema } from './dns-schema.js';
 
 export { MAX_SERVERS } from './limits.js';
 import { MAX_SERVERS } from './limits.js';
@@ -18,6 +19,8 @@ export const TRANSITIONS = ['graceful', 'abrupt'] as const;
 export const TRANSITION_TIMEOUT_LIMITS = { minMs: 1000, maxMs: 3_600_000 } as const;
 /** Where the routing scheme's dispatch rules run: on a dispatcher node, or in the router itself (paper 4). */
 export const DISPATCHER_PLACES = ['node', 'router'] as const;
+/** The reverse proxy of the proxy scheme (field proxy.engine). */
+export const PROXY_ENGINES = ['haproxy', 'nginx'] as const;
 
 /** Defaults of the optional fields (DESIGN.md "Default address plan"); ghost1 and dispatchers depend on others. */
 export const SERVER_KINDS = ['node', 'nginx'] as const;
@@ -224,6 +227,8 @@ export const topologySchema = z.strictObject(
         { error: expected('a mapping (ftp-helper)') },
       )
       .optional(),
+    dns: dnsSchema,
+    proxy: z.strictObject({ engine: oneOf(PROXY_ENGINES).default('haproxy') }, { error: expected('a mapping (engine)') }).optional(),
   },
   { error: expected('a mapping of topology fields') },
 );

@@ -75,6 +75,18 @@ export interface NatSpec {
   ftpHelper: boolean;
 }
 
+/** The dns scheme (paper section 2): the service's name, answered by an authoritative server with every alive server's address. */
+export interface DnsSpec {
+  /** the service's name, e.g. www.oneip.lab */
+  name: string;
+  /** its zone: the name without its first label (oneip.lab) */
+  zone: string;
+  /** seconds a resolver may keep an answer */
+  ttl: number;
+  /** a caching resolver between the clients and the name server (Unbound on the router): its minimum TTL in seconds */
+  cache?: { minTtl: number };
+}
+
 export interface Topology {
   name: string;
   /** the file it was read from, for messages */
@@ -99,6 +111,8 @@ export interface Topology {
   /** server: command: the user's own service, run on every server instead of an HTTP server */
   service?: UserService;
   watchd: WatchdSpec;
+  /** proxy scheme: the reverse proxy on the dispatcher (HAProxy, or nginx) */
+  proxy?: { engine: 'haproxy' | 'nginx' };
   /** changes of the function: graceful (connections opened before a change finish where they are) or abrupt (the paper's) */
   transition: 'graceful' | 'abrupt';
   /** graceful: a transition ends at the latest this long after it started; what is left then is reset */
@@ -109,6 +123,8 @@ export interface Topology {
   links?: { lan?: LinkShape; client?: LinkShape };
   /** vsftpd on every server (topology `ftp: true`): anonymous read-only, active and passive (paper 3.1) */
   ftp?: boolean;
+  /** schemes that publish the service by name (dns): the name, its TTL and the cache in between */
+  dns?: DnsSpec;
   nodes: LabNode[];
   servers: ServerNode[];
   /** routing scheme: the dispatch rules on a dispatcher node, or in the router (no dispatcher node then) */

@@ -2,6 +2,7 @@
 import { SERVER_PORT } from '../lab/servers.js';
 import { dispatcherPorts } from '../schemes/probe-routes.js';
 import { findInterface, type Topology } from '../topology/types.js';
+import { schemeOf } from '../schemes/registry.js';
 import type { ServiceHealth } from '../server/service-spec.js';
 
 export interface ProberConfig {
@@ -16,12 +17,17 @@ export interface ProberConfig {
   dispatchers: { name: string; ports: [number, number] }[];
 }
 
+/** The dispatchers watchd probes: those on the packet path (a name server is not: the dns scheme). */
+export function probedDispatchers(t: Topology): Topology['dispatchers'] {
+  return schemeOf(t).dispatchersOnPath === false ? [] : t.dispatchers;
+}
+
 export function proberConfig(t: Topology): ProberConfig {
   return {
     intervalMs: t.watchd.intervalMs,
     timeoutMs: 2 * t.watchd.intervalMs,
     source: findInterface(t.router, 'cl').address,
     servers: t.servers.map((s) => ({ name: s.name, address: s.address, port: t.service?.port ?? SERVER_PORT, ...(t.service ? { health: t.service.health } : {}) })),
-    dispatchers: t.dispatchers.map((d, i) => ({ name: d.name, ports: dispatcherPorts(i) })),
+    dispatchers: probedDispatchers(t).map((d, i) => ({ name: d.name, ports: dispatcherPorts(i) })),
   };
 }

@@ -11,7 +11,7 @@ import { RunningLab } from '../lab/running-lab.js';
 import { logDir } from '../lab/paths.js';
 import { builtScript } from '../util/paths.js';
 import { readState, type LabState } from '../lab/state.js';
-import { proberConfig } from './config.js';
+import { probedDispatchers, proberConfig } from './config.js';
 import { dispatcherFailover, serverChanges } from './decide.js';
 import { appendEvent, eventsFile, makeEvent, type WatchdEvent, type WatchdEventKind } from '../lab/watchd-events.js';
 import { Monitor, type Transition } from './monitor.js';
@@ -37,7 +37,7 @@ export class WatchdDaemon {
   constructor(state: LabState) {
     const t = state.topology;
     this.lab = new RunningLab(state);
-    this.monitor = new Monitor(t.servers.map((s) => s.name), t.dispatchers.map((d) => d.name), t.watchd.misses);
+    this.monitor = new Monitor(t.servers.map((s) => s.name), probedDispatchers(t).map((d) => d.name), t.watchd.misses);
     this.events = eventsFile(state.name);
     this.proberLog = join(logDir(state.name), `${t.router.name}-${PROBER_PROCESS}.log`);
   }
@@ -48,7 +48,7 @@ export class WatchdDaemon {
 
   async start(): Promise<void> {
     // watchd's probe routes become part of the cluster's state, so every later plan of the router carries them
-    if (this.t.dispatchers.length > 0) await changeCluster(this.lab, (_s, now) => (now.probes ? undefined : { next: { ...now, probes: true }, result: true }));
+    if (probedDispatchers(this.t).length > 0) await changeCluster(this.lab, (_s, now) => (now.probes ? undefined : { next: { ...now, probes: true }, result: true }));
     const backend = this.lab.backend;
     const router = this.t.router.name;
     // the prober's rounds: a host file followed with inotify, or (a remote engine) a tail streamed from the router

@@ -35,7 +35,8 @@ export function activeDispatcher(state: LabState): string | undefined {
 /** When the active dispatcher failed: the first other dispatcher whose last judged probe passed. */
 export function dispatcherFailover(state: LabState, monitor: Monitor): Failover | undefined {
   const active = activeDispatcher(state);
-  if (active === undefined || !monitor.failed(active)) return undefined;
+  // a dispatcher watchd does not probe (a name server, off the packet path) is never failed over
+  if (active === undefined || !monitor.dispatchers.includes(active) || !monitor.failed(active)) return undefined;
   const to = state.topology.dispatchers
     .map((d) => d.name)
     .find((d) => d !== active && !monitor.failed(d) && monitor.get(d).lastOk && !isKilled(state, d));

@@ -11,7 +11,7 @@ import { cidrSize, intToIp, ipToInt, parseCidr } from '../../src/net/ipv4.js';
 import { builtScript } from '../../src/util/paths.js';
 import { parseTopology } from '../../src/topology-file/load.js';
 import { dockerAvailable } from '../../src/backends/docker/engine.js';
-import { needsRoot } from './cli.js';
+import { backendLeftOut, needsRoot } from './cli.js';
 
 export type TestBackend = 'netns' | 'docker';
 
@@ -21,13 +21,17 @@ export interface BackendCase {
   skip: string | false;
 }
 
-/** The backends the lab suites run on: netns always (as root); Docker when an engine answers, and always in CI (CI never skips it). */
+/**
+ * The backends the lab suites run on: netns always (as root); Docker when an engine answers, and always in CI or
+ * with `lab test --backend docker` (which set one up first: then it never skips).
+ */
 export async function backendCases(): Promise<BackendCase[]> {
   const docker = await dockerAvailable(2000);
-  const dockerSkip = process.env.CI || docker.ok ? false : `no Docker engine (${docker.reason}); CI runs it`;
+  const required = process.env.CI || process.env.OLAB_TEST_BACKEND === 'docker';
+  const dockerSkip = required || docker.ok ? false : `no Docker engine (${docker.reason}); CI runs it`;
   return [
-    { backend: 'netns', skip: needsRoot },
-    { backend: 'docker', skip: needsRoot || dockerSkip },
+    { backend: 'netns', skip: needsRoot || backendLeftOut('netns') },
+    { backend: 'docker', skip: needsRoot || backendLeftOut('docker') || dockerSkip },
   ];
 }
 

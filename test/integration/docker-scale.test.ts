@@ -9,14 +9,15 @@ import { dockerAvailable } from '../../src/backends/docker/engine.js';
 import { ensureLabImage } from '../../src/backends/docker/image/build.js';
 import { dockerLeftovers } from '../helpers/backend-cases.js';
 import { dockerNets, dockerSmallLab } from '../helpers/docker-lab-spec.js';
+import { testLabName } from '../helpers/cli.js';
 
-const LAB = 'd13a';
+const LAB = testLabName('d13a');
 const engine = await dockerAvailable(5000);
 
 if (!engine.ok) {
   t.plan(0, `skipping: ${engine.reason}`);
 } else {
-  const shareDir = mkdtempSync(join(tmpdir(), 'olab-d13a-'));
+  const shareDir = mkdtempSync(join(tmpdir(), `olab-${LAB}-`));
   const b = new DockerBackend(LAB, { shareDir });
   const { a } = dockerNets(3);
   const ping = async (node: string, ip: string): Promise<number> => (await b.exec(node, ['ping', '-c', '1', '-W', '2', ip])).exitCode;
@@ -40,7 +41,7 @@ if (!engine.ok) {
       { name: 'n2', role: 'server', interfaces: [{ name: 'lan', network: 'a', address: `${a}.21/24` }], sysctls: { 'net.ipv4.conf.lan.arp_ignore': '1' } },
     ]);
     const names = (await labObjects(LAB)).containers.map((c) => c.name).sort();
-    t.same(names, ['olab-d13a-h1', 'olab-d13a-h2', 'olab-d13a-h3', 'olab-d13a-n1', 'olab-d13a-n2', 'olab-d13a-r'], 'added containers carry the lab label');
+    t.same(names, [`olab-${LAB}-h1`, `olab-${LAB}-h2`, `olab-${LAB}-h3`, `olab-${LAB}-n1`, `olab-${LAB}-n2`, `olab-${LAB}-r`], 'added containers carry the lab label');
     t.equal(await ping('n1', `${a}.10`), 0, 'n1 reaches h1 by address');
     t.equal(await ping('n2', `${a}.10`), 0, 'n2 reaches h1 by address');
     t.equal(await ping('h1', `${a}.21`), 0, 'h1 reaches n2');
@@ -51,8 +52,8 @@ if (!engine.ok) {
 
     await b.removeNodes(['n1', 'n9']); // n9 never existed: fine
     const after = (await labObjects(LAB)).containers.map((c) => c.name);
-    t.notOk(after.includes('olab-d13a-n1'), 'n1 removed');
-    t.ok(after.includes('olab-d13a-n2'), 'n2 kept');
+    t.notOk(after.includes(`olab-${LAB}-n1`), 'n1 removed');
+    t.ok(after.includes(`olab-${LAB}-n2`), 'n2 kept');
     t.not(await ping('h1', `${a}.20`), 0, 'n1 answers no more');
     t.equal(await ping('h1', `${a}.21`), 0, 'n2 still answers');
     await b.removeNodes(['n1']);
@@ -65,7 +66,7 @@ if (!engine.ok) {
     await b.create(dockerSmallLab(LAB, 3));
     await Promise.all([b.kill('h1'), b.kill('h2')]);
     const docker = (await import('../../src/backends/docker/client.js')).dockerClient();
-    for (const c of ['olab-d13a-h1', 'olab-d13a-h2']) {
+    for (const c of [`olab-${LAB}-h1`, `olab-${LAB}-h2`]) {
       const info = await docker.getContainer(c).inspect();
       t.equal(info.State.Running, false, `${c} stopped`);
       t.same(

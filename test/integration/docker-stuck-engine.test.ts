@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { dockerAvailable } from '../../src/backends/docker/engine.js';
 import { dockerLeftovers } from '../helpers/backend-cases.js';
-import { LAB, ROOT, isRoot, lab, type CliResult } from '../helpers/cli.js';
+import { LAB, ROOT, isRoot, lab, testLabName, type CliResult } from '../helpers/cli.js';
+
+const STUCK = testLabName('d13s');
+const UP = testLabName('d13u');
 
 const engine = await dockerAvailable(5000);
 
@@ -45,30 +48,30 @@ if (!isRoot || !engine.ok) {
   const server = createServer((s) => void held.push(s));
   await new Promise<void>((r) => server.listen(sock, r));
   const topology = join(dir, 'lab.yaml');
-  writeFileSync(topology, 'name: d13s\nscheme: routing\nservers: 2\nbackend: docker\nwatchd:\n  enabled: false\n');
+  writeFileSync(topology, `name: ${STUCK}\nscheme: routing\nservers: 2\nbackend: docker\nlan: 10.0.64.0/24\nclient: {link: 198.18.64.0/24}\nwatchd:\n  enabled: false\n`);
   const stuck = { DOCKER_HOST: `unix://${sock}`, OLAB_DOCKER_TIMEOUT_MS: '1500' };
 
   t.teardown(async () => {
-    lab(['down', '--name', 'd13s']);
-    lab(['down', '--name', 'd13u']);
+    lab(['down', '--name', STUCK]);
+    lab(['down', '--name', UP]);
     held.forEach((s) => s.destroy());
     server.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   t.test('up on a stuck engine fails at once, nothing created', async (t) => {
-    const r = await labAsync(['up', '-t', topology, '--name', 'd13u', '--backend', 'docker'], stuck);
+    const r = await labAsync(['up', '-t', topology, '--name', UP, '--backend', 'docker'], stuck);
     stuckMessage(t, r, 'up');
-    t.same(await dockerLeftovers('d13u'), [], 'nothing of the lab on the real engine');
+    t.same(await dockerLeftovers(UP), [], 'nothing of the lab on the real engine');
   });
 
   t.test('status and down of a Docker lab whose engine stopped answering fail with the message; down works once it answers', async (t) => {
-    const up = lab(['up', '-t', topology, '--name', 'd13s']);
+    const up = lab(['up', '-t', topology, '--name', STUCK]);
     t.equal(up.code, 0, `lab up on the real engine: ${up.stderr.trim().split('\n').pop()}`);
-    stuckMessage(t, await labAsync(['status', '--name', 'd13s'], stuck), 'status');
-    stuckMessage(t, await labAsync(['down', '--name', 'd13s'], stuck), 'down');
-    const down = lab(['down', '--name', 'd13s']);
+    stuckMessage(t, await labAsync(['status', '--name', STUCK], stuck), 'status');
+    stuckMessage(t, await labAsync(['down', '--name', STUCK], stuck), 'down');
+    const down = lab(['down', '--name', STUCK]);
     t.equal(down.code, 0, 'down on the real engine');
-    t.same(await dockerLeftovers('d13s'), [], 'nothing left');
+    t.same(await dockerLeftovers(STUCK), [], 'nothing left');
   });
 }

@@ -36,7 +36,7 @@ const shipped = (name: string): Topology => {
   return parseTopology(`name: tab\nscheme: ${file}\nservers: 4\ndispatch: {function: table, buckets: 16}\n`, `<${name}>`);
 };
 
-for (const name of ['routing', 'broadcast', 'routing-router', 'nat', 'tcp-router']) {
+for (const name of ['routing', 'broadcast', 'routing-router', 'nat', 'tcp-router', 'dns', 'dns-cached', 'proxy', 'proxy-nginx', 'redirect']) {
   t.test(`golden plan of topologies/${name}.yaml`, async (t) => checkGolden(t, name, planOf(shipped(name))));
 }
 
@@ -45,10 +45,14 @@ const states: [string, string, (t: Topology) => ClusterState][] = [
   ['broadcast-table-s1-failed', 'broadcast-table', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
   ['routing-table-s1-failed', 'routing-table', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
   ['routing-s1-failed', 'routing', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
+  ['proxy-s1-failed', 'proxy', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
+  ['redirect-table-s1-failed', 'redirect-table', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
   ['broadcast-s1-failed', 'broadcast', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
   ['nat-s1-failed', 'nat', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
   ['tcp-router-table-s1-failed', 'tcp-router-table', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3], probes: true })],
   ['routing-backup-failed-over', 'routing-backup', (t) => ({ ...initialClusterState(t), activeDispatcher: 'dispatcher2', probes: true })],
+  // the dns scheme: s1's record withdrawn at the name server (watchd's probe routes are never on: it probes no name server)
+  ['dns-s1-failed', 'dns', (t) => ({ ...initialClusterState(t), alive: [0, 2, 3] })],
   // graceful transitions: s1 put back while the connections its clients opened on stand-ins finish there
   ['routing-transition-s1-back', 'routing-graceful', (t) => ({ ...initialClusterState(t), transition: { from: { servers: 4, alive: [0, 2, 3], weights: [1, 1, 1, 1] }, started: 0 } })],
   ['broadcast-transition-s1-back', 'broadcast-graceful', (t) => ({ ...initialClusterState(t), transition: { from: { servers: 4, alive: [0, 2, 3], weights: [1, 1, 1, 1] }, started: 0 } })],
@@ -149,6 +153,23 @@ t.test('dispatcher: router: the router carries the dispatch rules; a server out 
   t.match(router, /ip rule add fwmark 4 lookup 103/);
 });
 
+t.test('dns scheme: a server out changes only the name server\'s records (nsupdate), never BIND\'s process, so it keeps answering', async (t) => {
+  const dns = shipped('dns-cached');
+  const start = initialClusterState(dns);
+  const down = planChanges(dns, start, { ...start, alive: [0, 2, 3] });
+  t.same(down.map((c) => c.node), ['dispatcher'], 'only the name server changes (not the cache, not the servers)');
+  t.same(down[0]!.steps.map((s) => [s.kind, s.part]), [['load', 'dispatch']], 'one step: the records, part dispatch');
+  const step = down[0]!.steps[0]!;
+  t.ok(step.kind === 'load' && step.command.startsWith('nsupdate'), 'an nsupdate');
+  const text = step.kind === 'load' ? step.text : '';
+  t.match(text, /update delete www\.oneip\.lab\. A\n/, 'the whole set is replaced in one update message');
+  t.notMatch(text, /10\.0\.1\.11/, "s1's address is withdrawn");
+  t.match(text, /update add www\.oneip\.lab\. 5 A 10\.0\.1\.10\n/);
+  const plan = planLab(dns, start);
+  const processes = plan.nodes.flatMap((n) => n.steps.filter((s) => s.kind === 'process').map((s) => `${n.node}:${s.kind === 'process' ? s.name : ''}`));
+  t.same(processes, ['router:unbound', 'dispatcher:named'], 'Unbound on the router, BIND on the dispatcher node');
+});
+
 t.test('planChanges: a server new in a scale gets its whole plan in plan order (its filter before the pkt_type fix that lets it take ghost packets)', async (t) => {
   const { resizeTopology } = await import('../../src/topology-file/resize.js');
   for (const name of ['broadcast-graceful', 'broadcast', 'routing-graceful']) {
@@ -166,5 +187,20 @@ t.test('planChanges: a server new in a scale gets its whole plan in plan order (
     const texts = full.map((s) => renderSteps([s]));
     const order = c.steps.map((s) => texts.indexOf(renderSteps([s])));
     t.ok(order.every((k, i) => k >= 0 && (i === 0 || k > order[i - 1]!)), `${c.node}: changed steps keep the plan's order (${order.join(' ')})`);
+  }
+});
+
+t.test('proxy and redirect: a server out changes the dispatcher\'s marks only; the front\'s program and its steering stay', async (t) => {
+  for (const name of ['proxy', 'proxy-nginx', 'redirect']) {
+    const topology = shipped(name);
+    const start = initialClusterState(topology);
+    const down = planChanges(topology, start, { ...start, alive: [0, 2, 3] });
+    t.same(down.map((c) => c.node), ['dispatcher'], `${name}: only the dispatcher changes`);
+    t.same(down.flatMap((c) => c.steps.map((s) => `${s.kind}:${s.part}`)), ['load:dispatch'], `${name}: only its dispatch marks, no process restarted`);
+    const plan = planOf(topology).nodes.find((p) => p.node === 'dispatcher')!;
+    const process = plan.steps.find((s) => s.kind === 'process');
+    t.ok(process && process.kind === 'process' && process.part === undefined, `${name}: the front is a process step outside the dispatch part`);
+    const steering = plan.steps.find((s) => s.kind === 'load' && s.text.startsWith('*nat'));
+    for (const s of topology.servers) t.match(steering && 'text' in steering ? steering.text : '', `--mark ${s.index + 1} -m comment --comment "to ${s.name}: front port ${8001 + s.index}" -j DNAT --to-destination ${topology.ghost}:${8001 + s.index}`, `${name}: mark ${s.index + 1} goes to port ${8001 + s.index}`);
   }
 });

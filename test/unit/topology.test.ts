@@ -180,6 +180,11 @@ const BAD: Record<string, { line: number; column: number; field: string; message
   'servers-run-out.yaml': { line: 5, column: 10, field: 'servers', message: /do not fit.*at most 4 fit/ },
   'unknown-scheme.yaml': { line: 3, column: 9, field: 'scheme', message: /one of routing \| broadcast \|.*nat.*, got "lvs"/ },
   'missing-scheme.yaml': { line: 2, column: 1, field: 'scheme', message: /required: one of routing \| broadcast/ },
+  'proxy-engine-unknown.yaml': { line: 5, column: 11, field: 'proxy.engine', message: /one of haproxy \| nginx, got "squid"/ },
+  'proxy-wrong-scheme.yaml': { line: 4, column: 8, field: 'proxy', message: /proxy is a field of the proxy scheme only; the routing scheme takes none/ },
+  'proxy-dispatchers-two.yaml': { line: 4, column: 14, field: 'dispatchers', message: /proxy scheme takes 1 dispatcher.*got 2/ },
+  'redirect-service.yaml': { line: 4, column: 9, field: 'server', message: /the redirect scheme needs the lab's HTTP servers.*node or nginx/ },
+  'proxy-unknown-key.yaml': { line: 5, column: 3, field: 'proxy.engin', message: /unknown key "engin"/ },
   'unknown-backend.yaml': { line: 4, column: 10, field: 'backend', message: /one of auto \| netns \| docker/ },
   'unknown-function.yaml': { line: 5, column: 13, field: 'dispatch.function', message: /one of modulo \| table/ },
   'bad-buckets.yaml': { line: 6, column: 12, field: 'dispatch.buckets', message: /1 to 4096, got 5000/ },
@@ -203,6 +208,13 @@ const BAD: Record<string, { line: number; column: number; field: string; message
   'nat-graceful.yaml': { line: 4, column: 13, field: 'transition', message: /the nat scheme has no graceful transitions.*conntrack.*set it to abrupt/ },
   'tcp-router-graceful.yaml': { line: 5, column: 13, field: 'transition', message: /the tcp-router scheme has no graceful transitions.*holds no state/ },
   'nat-dispatchers-two.yaml': { line: 4, column: 14, field: 'dispatchers', message: /nat scheme takes exactly 1 dispatcher.*got 2/ },
+  'dns-name-one-label.yaml': { line: 5, column: 9, field: 'dns.name', message: /at least two labels.*got "www"/ },
+  'dns-ttl-negative.yaml': { line: 5, column: 8, field: 'dns.ttl', message: /whole number of seconds from 0 to 86400, got -5/ },
+  'dns-min-ttl-without-cache.yaml': { line: 6, column: 12, field: 'dns.min-ttl', message: /needs cache: true/ },
+  'dns-with-routing.yaml': { line: 5, column: 3, field: 'dns', message: /field of the dns scheme only; the routing scheme takes none/ },
+  'dns-two-name-servers.yaml': { line: 4, column: 14, field: 'dispatchers', message: /one name server.*got 2/ },
+  'dns-graceful.yaml': { line: 4, column: 13, field: 'transition', message: /the dns scheme has no graceful transitions.*withdrawn record/ },
+  'dns-unknown-key.yaml': { line: 6, column: 3, field: 'dns.rotate', message: /unknown key "rotate"/ },
 };
 
 t.test('every bad fixture has a row in the table', async (t) => {
@@ -290,6 +302,17 @@ t.test('dispatcher: router: no dispatcher node, the router carries the dispatch 
   t.strictSame(scheme.serverCounter(topo, topo.servers[1]!), { node: 'router', comment: 'to s1' });
   t.equal(parseTopology('name: rr\nscheme: routing\ndispatcher: router\ndispatchers: 0\n', 'rr.yaml').dispatchers.length, 0, 'dispatchers: 0 is the same');
   t.equal(parseTopology('name: rr\nscheme: routing\n', 'rr.yaml').dispatcher, 'node', 'the default: a dispatcher node');
+});
+
+t.test('topologies/dns.yaml and dns-cached.yaml: the name, its zone and TTL, the cache; no dns field means the defaults', async (t) => {
+  const plain = loadTopology(`${root}topologies/dns.yaml`);
+  t.strictSame(plain.dns, { name: 'www.oneip.lab', zone: 'oneip.lab', ttl: 5 });
+  t.strictSame(plain.dispatchers.map((d) => d.name), ['dispatcher'], 'the name server is the dispatcher node');
+  const cached = loadTopology(`${root}topologies/dns-cached.yaml`);
+  t.strictSame(cached.dns, { name: 'www.oneip.lab', zone: 'oneip.lab', ttl: 5, cache: { minTtl: 300 } });
+  t.strictSame(parseTopology('name: a\nscheme: dns\n', 'x.yaml').dns, { name: 'www.oneip.lab', zone: 'oneip.lab', ttl: 5 });
+  t.strictSame(parseTopology('name: a\nscheme: dns\ndns: {name: shop.example.lab, ttl: 0, cache: true}\n', 'x.yaml').dns, { name: 'shop.example.lab', zone: 'example.lab', ttl: 0, cache: { minTtl: 0 } });
+  t.equal(loadTopology(`${root}topologies/routing.yaml`).dns, undefined, 'schemes that publish the ghost have none');
 });
 
 t.test('topologies/nat.yaml and topologies/tcp-router.yaml: one dispatcher, its counters per server, the nat field', async (t) => {

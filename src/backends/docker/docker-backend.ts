@@ -44,7 +44,7 @@ export interface DockerBackendOptions {
   docker?: Docker;
   /** image of every node (default: $OLAB_IMAGE, else oneip-lab/node:<recipe hash> of this checkout) */
   image?: string;
-  /** build the default image when it is missing (default true; about a minute, once) */
+  /** build the default image when it is missing (default true; one to two minutes, once) */
   buildImage?: boolean;
   /**
    * Host folder bind-mounted read-write at the same path in every container: spawn() log folders must lie inside
@@ -327,7 +327,7 @@ export class DockerBackend implements Backend {
       throw new BackendError(`image ${image} is missing on the engine (build it: ./lab images build)`);
     }
     const setup = this.options.onSetupStep ?? step;
-    setup(`building the node image ${image} (once; offline with mmdebstrap about a minute)`);
+    setup(`building the node image ${image} (once; offline with mmdebstrap, one to two minutes)`);
     const built = await ensureLabImage({ docker: this.docker, onStep: setup, onLine: step });
     setup(`node image ${built.tag} built with ${built.method} in ${built.seconds.toFixed(0)} s`);
     return built.tag;

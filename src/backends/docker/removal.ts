@@ -77,14 +77,18 @@ async function waitReleased(container: Docker.Container, name: string): Promise<
   }
 }
 
-/** Removes stopped containers (in the delete phase); missing ones and removals already in progress are fine. */
+/**
+ * Removes stopped containers (in the delete phase); missing ones and removals already in progress are fine. Never
+ * forced: a forced removal of a container that runs again (an interrupted `up` starting it after the kill) would
+ * be an exit inside the delete phase; unforced, the engine refuses it (409) and the caller's next round kills it first.
+ */
 export async function removeStopped(docker: Docker, containers: ContainerRef[]): Promise<void> {
   if (containers.length === 0) return;
   const errors: string[] = [];
   await Promise.all(
     containers.map((c) =>
       exitGate
-        .run('delete', () => docker.getContainer(c.id).remove({ force: true, v: true }))
+        .run('delete', () => docker.getContainer(c.id).remove({ v: true }))
         .catch((err: unknown) => {
           if (isDeadlineError(err)) throw err;
           if (!hasStatus(err, 404, 409)) errors.push(`container ${c.name}: ${engineMessage(err)}`);

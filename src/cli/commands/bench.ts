@@ -10,6 +10,7 @@ export function registerBench(program: Command): void {
     .option('--name <name>', 'lab name')
     .option('--target <address>', 'address to load (default: the ghost)')
     .option('--port <port>', 'TCP port', '80')
+    .option('--resolver <address>', 'the target is a name each client resolves by asking this server (default: the scheme\'s, e.g. the dns scheme\'s name server)')
     .option('--duration <time>', 'how long: 500ms, 10s, 1m', '10s')
     .option('--rate <r>', 'open loop: requests per second (latency from the intended send time)')
     .option('--concurrency <c>', 'closed loop: requests in flight (default 32 when no --rate)')

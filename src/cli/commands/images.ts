@@ -26,7 +26,7 @@ export function registerImages(program: Command): void {
       const list = await listLabImages();
       console.log(`this checkout's image: ${recipe.tag} (${recipe.packages.length} packages: ${recipe.packages.join(' ')})`);
       if (list.length === 0) {
-        console.log('no oneip-lab image on the engine yet: `./lab images build` makes one (offline, about a minute)');
+        console.log('no oneip-lab image on the engine yet: `./lab images build` makes one (offline, one to two minutes)');
         return;
       }
       console.log(table(['image', 'id', 'created', 'size', 'current'], list.map((i) => [i.tag, i.id, i.created.toISOString().slice(0, 19).replace('T', ' '), `${i.sizeMb.toFixed(0)} MB`, i.current ? 'yes' : ''])));

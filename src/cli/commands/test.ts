@@ -27,12 +27,17 @@ export function registerTest(program: Command): void {
     .command('test')
     .description('type-check the tests, run the unit and integration tests (integration needs root) and print "N passed, N failed"')
     .argument('[files...]', 'only these test files')
+    .option('--backend <backend>', 'auto (default): the lab suites on netns, and on Docker when an engine answers | docker: set up an engine and the node image first, then the lab suites on Docker only, never skipped | netns: on netns only')
     .allowUnknownOption()
-    .action(async (files: string[]) => {
+    .action(async (files: string[], opts: { backend?: string }) => {
       const root = projectRoot();
+      const backend = (await import('./lifecycle.js')).backendOption(opts.backend);
+      const env: NodeJS.ProcessEnv = { ...process.env };
+      if (backend === 'docker') await (await import('./test-docker.js')).prepareDocker();
+      if (backend === 'docker' || backend === 'netns') env.OLAB_TEST_BACKEND = backend;
       const typed = files.length > 0 || typecheck(root);
       const tap = join(root, 'node_modules', '.bin', 'tap');
-      const child = spawn(tap, ['-R', 'tap', ...files], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(tap, ['-R', 'tap', ...files], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => {
         output += chunk.toString();

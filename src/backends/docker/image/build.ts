@@ -6,7 +6,7 @@ import type Docker from 'dockerode';
 import { dockerClient, followProgress, statusOf } from '../client.js';
 import { ensureMmdebstrap } from '../setup.js';
 import { buildRootfsTarball, haveProgram, ImageBuildError } from './mmdebstrap.js';
-import { IMAGE_RECIPE_LABEL, IMAGE_REPO, importChanges, imagesDir, loadRecipe, type ImageRecipe } from './recipe.js';
+import { IMAGE_RECIPE_LABEL, imageRepo, importChanges, imagesDir, loadRecipe, type ImageRecipe } from './recipe.js';
 
 export type BuildMethod = 'auto' | 'mmdebstrap' | 'dockerfile';
 
@@ -106,7 +106,7 @@ export async function ensureLabImage(options: EnsureImageOptions = {}): Promise<
   }
   if (method === 'mmdebstrap') await buildWithMmdebstrap(docker, recipe, step, line);
   else await buildWithDockerfile(docker, recipe, step, line);
-  await docker.getImage(recipe.tag).tag({ repo: IMAGE_REPO, tag: 'latest' });
+  await docker.getImage(recipe.tag).tag({ repo: imageRepo(), tag: 'latest' });
   // a forced rebuild leaves the old image without a tag: remove it unless a container still uses it
   if (previous && previous !== (await imageId(docker, recipe.tag))) await docker.getImage(previous).remove().catch(() => {});
   return { tag: recipe.tag, built: true, method, seconds: seconds() };
@@ -156,14 +156,15 @@ export interface LabImage {
   current: boolean;
 }
 
-/** Every oneip-lab/node image the engine has; `current` marks this checkout's recipe. */
+/** Every oneip-lab/node image (imageRepo()) the engine has; `current` marks this checkout's recipe. */
 export async function listLabImages(docker: Docker = dockerClient()): Promise<LabImage[]> {
   const current = loadRecipe().tag;
-  const images = await docker.listImages({ filters: { reference: [`${IMAGE_REPO}:*`] } });
+  const repo = imageRepo();
+  const images = await docker.listImages({ filters: { reference: [`${repo}:*`] } });
   return images
     .flatMap((i) =>
       (i.RepoTags ?? [])
-        .filter((t) => t.startsWith(`${IMAGE_REPO}:`))
+        .filter((t) => t.startsWith(`${repo}:`))
         .map((tag) => ({ tag, id: i.Id.replace(/^sha256:/, '').slice(0, 12), created: new Date(i.Created * 1000), sizeMb: i.Size / 1e6, current: tag === current })),
     )
     .sort((a, b) => b.created.getTime() - a.created.getTime());

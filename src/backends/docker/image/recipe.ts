@@ -8,6 +8,15 @@ import { projectRoot } from '../../../util/paths.js';
 export const RECIPE_VERSION = 1;
 export const SUITE = 'bookworm';
 export const IMAGE_REPO = 'oneip-lab/node';
+
+/**
+ * The repository of the node image's tags (<repo>:<recipe hash> and <repo>:latest): $OLAB_IMAGE_REPO, else
+ * oneip-lab/node. Another repository is a machine without the image as far as the lab can tell (a first run,
+ * timed without touching the image other labs use).
+ */
+export function imageRepo(): string {
+  return process.env.OLAB_IMAGE_REPO || IMAGE_REPO;
+}
 /** Label on the image: the recipe hash it was built from. */
 export const IMAGE_RECIPE_LABEL = 'oneip-lab.recipe';
 
@@ -39,7 +48,7 @@ export interface ImageRecipe {
   dockerfile: string;
   /** first 12 hex digits of the sha256 over every input */
   hash: string;
-  /** oneip-lab/node:<hash> */
+  /** oneip-lab/node:<hash> (imageRepo()) */
   tag: string;
 }
 
@@ -70,7 +79,7 @@ export function loadRecipe(dir = imagesDir()): ImageRecipe {
   const packages = parsePackages(readFileSync(join(dir, 'packages.txt'), 'utf8'));
   const dockerfile = readFileSync(join(dir, 'Dockerfile'), 'utf8');
   const hash = recipeHash(packages, dockerfile);
-  return { packages, dockerfile, hash, tag: `${IMAGE_REPO}:${hash}` };
+  return { packages, dockerfile, hash, tag: `${imageRepo()}:${hash}` };
 }
 
 /** The image tag the Docker backend uses unless told otherwise: $OLAB_IMAGE, else this checkout's recipe tag. */
