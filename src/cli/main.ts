@@ -18,6 +18,7 @@ const COMMANDS: (() => Promise<Register>)[] = [
   () => import('./commands/logs.js').then((m) => m.registerLogs),
   () => import('./commands/bench.js').then((m) => m.registerBench),
   () => import('./commands/run.js').then((m) => m.registerRun),
+  () => import('./commands/compare.js').then((m) => m.registerCompare),
   () => import('./commands/spread.js').then((m) => m.registerSpread),
   () => import('./commands/shape.js').then((m) => m.registerShape),
   () => import('./commands/capture.js').then((m) => m.registerCapture),

@@ -186,3 +186,4 @@ export async function runBench(lab: RunningLab, flags: BenchFlags, run: BenchRun
     ...(load.dns ? { dns: load.dns } : {}),
   };
 }
+

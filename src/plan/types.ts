@@ -79,7 +79,9 @@ export function renderProcessStep(step: ProcessStep, dir = NODE_DIR): string {
   const at = (text: string) => text.split(NODE_DIR).join(dir);
   const files = (step.files ?? []).map((f) => {
     const text = at(f.text.endsWith('\n') ? f.text : f.text + '\n');
-    return `cat > ${shellWord(at(`${NODE_DIR}/${f.path}`))} <<'ONEIP_EOF'\n${text}ONEIP_EOF`;
+    // a file in a subfolder of the node folder gets its folder first
+    const folder = f.path.includes('/') ? `mkdir -p ${shellWord(at(`${NODE_DIR}/${f.path.slice(0, f.path.lastIndexOf('/'))}`))}\n` : '';
+    return `${folder}cat > ${shellWord(at(`${NODE_DIR}/${f.path}`))} <<'ONEIP_EOF'\n${text}ONEIP_EOF`;
   });
   const start = `${step.argv.map((a) => shellWord(at(a))).join(' ')} &  # process "${step.name}", started and tracked by the lab`;
   return [`mkdir -p ${shellWord(dir)}`, ...files, start].join('\n');

@@ -131,6 +131,11 @@ function report(e: Evidence, lab: RunningLab): ScenarioReport {
 
 /** Runs a scenario's load and timeline on a lab that is up (built from the scenario's topology) and judges it. */
 export async function runScenarioOn(lab: RunningLab, s: Scenario, o: Pick<RunOptions, 'onStep' | 'onProgress'> = {}): Promise<ScenarioReport> {
+  return (await runScenarioWithEvidence(lab, s, o)).report;
+}
+
+/** The same, with the evidence it was judged on (per request, on the wall clock), for callers that measure more (lab compare). */
+export async function runScenarioWithEvidence(lab: RunningLab, s: Scenario, o: Pick<RunOptions, 'onStep' | 'onProgress'> = {}): Promise<{ report: ScenarioReport; evidence: Evidence }> {
   const step = o.onStep ?? (() => {});
   const initial = dispatchState(lab);
   const zero = Date.now() + START_DELAY_MS;
@@ -141,7 +146,8 @@ export async function runScenarioOn(lab: RunningLab, s: Scenario, o: Pick<RunOpt
   const runs = await runTimeline(lab, s, zero, step);
   const result = await bench;
   const events = lab.state.watchd ? (await readEvents(lab.state.watchd.eventsFile)).filter((ev) => ev.t >= zero - START_DELAY_MS) : [];
-  return report(gatherEvidence(s, result, runs, events, initial), lab);
+  const evidence = gatherEvidence(s, result, runs, events, initial);
+  return { report: report(evidence, lab), evidence };
 }
 
 /** Runs a scenario on a fresh lab of its topology; the lab is removed afterwards unless `keep`. */

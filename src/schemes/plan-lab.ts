@@ -8,6 +8,7 @@ import { dispatcherProbeSteps } from './probe-routes.js';
 import { schemeOf } from './registry.js';
 import { gracefulServerSysctls } from './transition-steps.js';
 import { linkSteps } from '../links/link-plan.js';
+import { ftpProcessStep } from '../server/ftp-config.js';
 
 export function planLab(t: Topology, state: ClusterState): LabPlan {
   const scheme = schemeOf(t);
@@ -23,6 +24,7 @@ export function planLab(t: Topology, state: ClusterState): LabPlan {
     const plan = scheme.serverBasePlan?.(t, s) ?? serverBasePlan(t, s);
     Object.assign(plan.sysctls, gracefulServerSysctls(t));
     plan.steps.push(...scheme.serverSteps(t, s, state, fn));
+    if (t.ftp) plan.steps.push(ftpProcessStep(t, s));
     plans.set(s.name, plan);
   }
   for (const n of t.nodes) plans.get(n.name)!.steps.push(...linkSteps(t, n));

@@ -285,6 +285,7 @@ function build(
     transition: raw.transition,
     transitionTimeoutMs: raw['transition-timeout'],
     links: resolveLinks(raw.links),
+    ftp: raw.ftp,
     ...(scheme.fields?.includes('nat') ? { nat: { ftpHelper: raw.nat?.['ftp-helper'] ?? false } } : {}),
     ...(scheme.fields?.includes('dns') ? { dns: resolveDns(raw.dns) } : {}),
     ...(scheme.fields?.includes('proxy') ? { proxy: { engine: raw.proxy?.engine ?? 'haproxy' } } : {}),

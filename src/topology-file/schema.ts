@@ -220,6 +220,7 @@ export const topologySchema = z.strictObject(
     transition: oneOf(TRANSITIONS).default(DEFAULTS.transition),
     'transition-timeout': transitionTimeout.prefault(DEFAULTS.transitionTimeout),
     links: linksSchema,
+    ftp: z.boolean({ error: expected('true or false') }).default(false),
     nat: z
       .strictObject(
         { 'ftp-helper': z.boolean({ error: expected('true or false') }).default(false) },

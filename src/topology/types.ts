@@ -121,6 +121,8 @@ export interface Topology {
   nat?: NatSpec;
   /** shaping of every interface on a network (Mininet's TCLink): `lan` the server LAN, `client` the client link */
   links?: { lan?: LinkShape; client?: LinkShape };
+  /** vsftpd on every server (topology `ftp: true`): anonymous read-only, active and passive (paper 3.1) */
+  ftp?: boolean;
   /** schemes that publish the service by name (dns): the name, its TTL and the cache in between */
   dns?: DnsSpec;
   nodes: LabNode[];

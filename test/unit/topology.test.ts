@@ -130,6 +130,12 @@ t.test('minimal file: defaults, server lists, backup dispatcher', async (t) => {
   t.strictSame(b.dispatchers, []);
 });
 
+t.test('ftp: off by default, true puts vsftpd on every server', async (t) => {
+  t.equal(parseTopology('name: a\nscheme: routing\n', 'a.yaml').ftp, false);
+  t.equal(parseTopology('name: a\nscheme: broadcast\nftp: true\n', 'a.yaml').ftp, true);
+  t.equal(loadTopology(`${root}topologies/routing.yaml`).ftp, false);
+});
+
 /** One row per bad fixture: where the single issue must point, and what it must say. */
 const BAD: Record<string, { line: number; column: number; field: string; message: RegExp }> = {
   'unknown-key-top.yaml': { line: 4, column: 1, field: 'colour', message: /unknown key "colour"/ },
@@ -193,6 +199,7 @@ const BAD: Record<string, { line: number; column: number; field: string; message
   'dispatcher-router-backup.yaml': { line: 5, column: 14, field: 'dispatchers', message: /dispatcher: router .*no backup.*got 2/ },
   'ghost1-is-node.yaml': { line: 5, column: 9, field: 'ghost1', message: /is the address of s2/ },
   'ghost1-outside-lan.yaml': { line: 4, column: 9, field: 'ghost1', message: /outside the LAN/ },
+  'ftp-not-boolean.yaml': { line: 4, column: 6, field: 'ftp', message: /must be true or false, got "on"/ },
   'not-a-mapping.yaml': { line: 2, column: 1, field: 'topology', message: /must be a mapping.*got a list/ },
   'nat-unknown-key.yaml': { line: 6, column: 3, field: 'nat.sip-helper', message: /unknown key "sip-helper"/ },
   'nat-wrong-type.yaml': { line: 4, column: 19, field: 'nat.ftp-helper', message: /must be true or false, got 1/ },
