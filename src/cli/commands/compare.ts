@@ -3,16 +3,10 @@ import type { Command } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import { LabError } from '../../util/errors.js';
 import { cleanupOnSignal } from './lifecycle.js';
+import type { CompareFlags } from '../../lab/compare/options.js';
 
-interface CompareCliFlags {
-  schemes?: string;
-  servers?: string;
-  duration?: string;
-  rate?: string;
-  failure?: string;
-  shape?: string;
-  name?: string;
-  backend?: string;
+/** The command's options: compare's flags (checked in lab/compare/options.ts) and how to print. */
+interface CompareCliFlags extends CompareFlags {
   json?: boolean;
   html?: string;
 }
