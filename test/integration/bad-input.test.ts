@@ -19,7 +19,7 @@ for (const file of files) {
       // `./lab` may first say it is building (set-up, not an error)
       const lines = r.stderr.trim().split('\n').filter((l) => !/^lab: (building|installing)/.test(l));
       t.equal(lines.length, 1, `${command[0]}: one error line: ${r.stderr}`);
-      t.match(lines[0], new RegExp(`^lab: .*${file.replace('.', '\\.')}:\\d+:\\d+: [\\w.]+: .+`), `${command[0]}: FILE:LINE:COLUMN: field: message`);
+      t.match(lines[0], new RegExp(`^lab: .*${file.replace('.', '\\.')}:\\d+:\\d+: [\\w.-]+: .+`), `${command[0]}: FILE:LINE:COLUMN: field: message`);
       t.equal(r.stdout, '', `${command[0]}: prints nothing on stdout`);
     }
     t.equal(sh('ip netns list 2>/dev/null'), before, 'no namespace was created');
