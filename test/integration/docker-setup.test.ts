@@ -149,9 +149,12 @@ if (!isRoot) {
     "bridged traffic meets the host's iptables and no root to add the lab's accepts: refused at once, with the reason and the fix",
     { skip: brOn ? false : 'br_netfilter is off here (bridged traffic bypasses iptables): nothing to refuse' },
     async (t) => {
-      // the check `up` makes before creating anything, in a process of user nobody (the built module ./lab runs)
-      const script = `import(${JSON.stringify(join(ROOT, 'dist/src/backends/docker/host-rules.js'))}).then((m) => m.checkForwardAllowed('${UP}')).then(() => console.log('allowed'), (e) => console.log(e.message))`;
-      const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script], { encoding: 'utf8', timeout: 30_000 });
+      // the check `up` makes before creating anything (the built module ./lab runs), in a process that is not root to it:
+      // getuid answers 65534, while the host's state is read for real (a real user nobody could not read a checkout in a
+      // folder of mode 700, as CI's fresh clone is, nor tap's loader: NODE_OPTIONS is left out)
+      const script = `process.getuid = () => 65534; import(${JSON.stringify(join(ROOT, 'dist/src/backends/docker/host-rules.js'))}).then((m) => m.checkForwardAllowed('${UP}')).then(() => console.log('allowed'), (e) => console.log(e.message))`;
+      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS'));
+      const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000, env });
       t.match(r.stdout, `lab ${UP}: the host's iptables would filter traffic between lab containers`, `refused: ${r.stdout.trim() || r.stderr.trim()}`);
       t.match(r.stdout, 'br_netfilter on', 'the reason');
       t.match(r.stdout, "adding the lab's FORWARD accept rules needs root: run as root, or set net.bridge.bridge-nf-call-iptables=0", 'the fix');
