@@ -1,6 +1,6 @@
 // Integration test of the Docker backend setting itself up and failing fast, against fake engines only (no real one is touched): `backend: auto` saying what it took and why, doctor and `up --backend docker` on a deadlocked engine, `images build` auto building offline when no registry answers, ensure-docker.sh --restart stopping only its own dockerd.
 import t from 'tap';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -145,21 +145,32 @@ if (!isRoot) {
     t.same(readdirSync(tmp), [], 'its temporary folder removed');
   });
 
-  t.test(
-    "bridged traffic meets the host's iptables and no root to add the lab's accepts: refused at once, with the reason and the fix",
-    { skip: brOn ? false : 'br_netfilter is off here (bridged traffic bypasses iptables): nothing to refuse' },
-    async (t) => {
+  t.test("bridged traffic meets the host's iptables and no root to add the lab's accepts: refused at once, with the reason and the fix", async (t) => {
+    // the host as ufw leaves it (br_netfilter on, FORWARD DROP) for the moment of the check, then as it was
+    const sysctl = '/proc/sys/net/bridge/bridge-nf-call-iptables';
+    spawnSync('modprobe', ['br_netfilter']);
+    const policy = /^-P FORWARD (\S+)/m.exec(spawnSync('iptables', ['-w', '-S', 'FORWARD'], { encoding: 'utf8' }).stdout)?.[1] ?? 'ACCEPT';
+    const bridged = readFileSync(sysctl, 'utf8').trim();
+    let r: SpawnSyncReturns<string> | undefined;
+    try {
+      writeFileSync(sysctl, '1');
+      spawnSync('iptables', ['-w', '-P', 'FORWARD', 'DROP']);
       // the check `up` makes before creating anything (the built module ./lab runs), in a process that is not root to it:
       // getuid answers 65534, while the host's state is read for real (a real user nobody could not read a checkout in a
       // folder of mode 700, as CI's fresh clone is, nor tap's loader: NODE_OPTIONS is left out)
       const script = `process.getuid = () => 65534; import(${JSON.stringify(join(ROOT, 'dist/src/backends/docker/host-rules.js'))}).then((m) => m.checkForwardAllowed('${UP}')).then(() => console.log('allowed'), (e) => console.log(e.message))`;
       const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS'));
-      const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000, env });
-      t.match(r.stdout, `lab ${UP}: the host's iptables would filter traffic between lab containers`, `refused: ${r.stdout.trim() || r.stderr.trim()}`);
-      t.match(r.stdout, 'br_netfilter on', 'the reason');
-      t.match(r.stdout, "adding the lab's FORWARD accept rules needs root: run as root, or set net.bridge.bridge-nf-call-iptables=0", 'the fix');
-    },
-  );
+      r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000, env });
+    } finally {
+      spawnSync('iptables', ['-w', '-P', 'FORWARD', policy]);
+      writeFileSync(sysctl, bridged);
+    }
+    const out = r?.stdout ?? '';
+    t.match(out, `lab ${UP}: the host's iptables would filter traffic between lab containers`, `refused: ${out.trim() || r?.stderr.trim()}`);
+    t.match(out, 'br_netfilter on', 'the reason');
+    t.match(out, "adding the lab's FORWARD accept rules needs root: run as root, or set net.bridge.bridge-nf-call-iptables=0", 'the fix');
+    t.equal(/^-P FORWARD (\S+)/m.exec(spawnSync('iptables', ['-w', '-S', 'FORWARD'], { encoding: 'utf8' }).stdout)?.[1], policy, 'the host\'s FORWARD policy is back');
+  });
 
   t.test('ensure-docker.sh --restart stops only a dockerd it started (recorded pid and its log), never another', async (t) => {
     const engine = await fakeEngine(t, { networks: 'empty' });
