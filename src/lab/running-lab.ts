@@ -30,13 +30,26 @@ export class RunningLab {
     }
   }
 
+  /** updates of this object in flight (holding, or waiting for, the lab's lock) */
+  private updating = 0;
+
   /** Lock, read afresh into this lab's state, change, write (see updateLab). */
-  update<T>(change: (state: LabState) => T | Promise<T>, timeoutMs?: number): Promise<T> {
-    return updateLab(this.name, change, { into: this.state, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+  async update<T>(change: (state: LabState) => T | Promise<T>, timeoutMs?: number): Promise<T> {
+    this.updating++;
+    try {
+      return await updateLab(this.name, change, { into: this.state, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+    } finally {
+      this.updating--;
+    }
   }
 
-  /** Replaces the in-memory state with what is on disk now (another process may have changed it). */
+  /**
+   * Replaces the in-memory state with what is on disk now (another process may have changed it). While an update
+   * of this object is in flight the state is left as it is: the update holds the freshest state and its own edits,
+   * which a read from disk in the middle would throw away (watchd's look at a transition beside its own change).
+   */
   async refresh(): Promise<LabState> {
+    if (this.updating > 0) return this.state;
     const fresh = await readState(this.name);
     if (!fresh) throw new LabError(`lab "${this.name}" is gone`);
     return replaceContents(this.state, fresh);

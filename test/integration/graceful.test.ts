@@ -76,7 +76,14 @@ async function noTransitionRules(t: Test, lab: RunningLab): Promise<void> {
 }
 
 async function watchdEvent(lab: RunningLab, since: number, match: (e: { event: string; down?: string[]; up?: string[] }) => boolean, what: string): Promise<void> {
-  await waitFor(`watchd to ${what}`, async () => ((await readEvents(eventsFile(lab.name))).some((e) => e.t >= since && match(e)) ? true : undefined), 20000, 50);
+  try {
+    await waitFor(`watchd to ${what}`, async () => ((await readEvents(eventsFile(lab.name))).some((e) => e.t >= since && match(e)) ? true : undefined), 20000, 50);
+  } catch (err) {
+    // what watchd did meanwhile says why (the message lands in the failure's diagnostic)
+    const seen = (await readEvents(eventsFile(lab.name))).filter((e) => e.t >= since - 5000).map((e) => `${e.ts} ${e.event} ${e.message ?? ''}${e.node ? ` ${e.node}` : ''}`);
+    (err as Error).message += `; watchd's events from 5 s before: ${seen.slice(-15).join(' | ')}`;
+    throw err;
+  }
 }
 
 for (const c of (await backendCases()).filter((x) => !process.env.OLAB_ONLY || x.backend === process.env.OLAB_ONLY)) {

@@ -221,3 +221,29 @@ t.test('state lock: concurrent read-change-write sequences do not lose each othe
   );
   t.equal(Object.keys((await readState('unit'))!.loss!).length, 20, 'all 20 changes landed');
 });
+
+t.test('state lock: a refresh beside an update of the same lab object keeps the update\'s edits (watchd\'s transition look beside its own change)', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'olab-state-'));
+  const saved = process.env.OLAB_STATE_DIR;
+  process.env.OLAB_STATE_DIR = root;
+  t.teardown(() => (saved === undefined ? delete process.env.OLAB_STATE_DIR : (process.env.OLAB_STATE_DIR = saved)));
+  const { claimLab, readState, writeState } = await import('../../src/lab/state.js');
+  const { RunningLab } = await import('../../src/lab/running-lab.js');
+  await claimLab('unit');
+  await writeState(labState('', [0, 1, 2, 3]));
+  const lab = new RunningLab((await readState('unit'))!);
+  let refreshed: Promise<unknown> = Promise.resolve();
+  await lab.update(async (s) => {
+    s.watchd = { ...s.watchd!, down: ['s1'] }; // what watchd records when it takes a server out
+    refreshed = lab.refresh(); // the look at the transition, while the change is applied
+    await refreshed;
+    s.alive = [0, 2, 3];
+  });
+  await refreshed;
+  const written = (await readState('unit'))!;
+  t.same(written.watchd!.down, ['s1'], 'watchd\'s record of what it took out was written');
+  t.same(written.alive, [0, 2, 3], 'the new alive set was written');
+  t.same(lab.state.watchd!.down, ['s1'], 'and the object holds it');
+  await lab.refresh();
+  t.same(lab.state.watchd!.down, ['s1'], 'a refresh after the update reads it back from disk');
+});
